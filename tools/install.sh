@@ -50,7 +50,9 @@ if grep -qx torch <<<"$todo"; then
   "$PY" "$REPO/tools/install_state.py" "$REPO" | grep -qx torch \
     && die "torchvision.ops.nms does not run after installing the torch pair; see README 'Troubleshooting'"
 fi
-TV=$("$PY" -c 'import torch, torchvision; print(torch.__version__, torchvision.__version__)')
+# Pin the *distribution* versions (what pip compares), e.g. '2.13.0' for the
+# index build even though torch.__version__ says '2.13.0+cu130'.
+TV=$("$PY" -c 'import importlib.metadata as m; print(m.version("torch"), m.version("torchvision"))')
 CONSTRAINTS="$(mktemp)"
 trap 'rm -f "$CONSTRAINTS"' EXIT
 read -r tv_torch tv_vision <<<"$TV"
