@@ -1,4 +1,14 @@
-"""mmuniformer: UniFormer backbones for the OpenMMLab 2.0 stack."""
+"""mmuniformer: UniFormer backbones for the OpenMMLab 2.0 stack.
+
+Importing the package is cheap: it applies the compatibility fixes of
+:mod:`mmuniformer.compat` and creates the registry. The models register
+themselves when the registry is first used (``locations``) or when
+``mmuniformer.models`` is imported.
+"""
+from . import compat
+from .registry import MODELS
 from .version import __version__, version_info
 
-__all__ = ['__version__', 'version_info']
+compat.apply_all()
+
+__all__ = ['MODELS', '__version__', 'version_info']

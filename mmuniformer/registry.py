@@ -1,0 +1,15 @@
+"""mmuniformer's registries.
+
+Like mmyolo, a library beside its hosts: the registries hang off the mmengine
+root, so every host (mmaction, mmdet, mmseg, mmpose) finds our modules under
+the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
+``dict(type='mmuniformer.UniFormer3D')``. The prefix also keeps MMAction2's own
+``UniFormer`` (its test-only port) from ever being built in place of ours.
+"""
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
+                  locations=['mmuniformer.models'])
+
+__all__ = ['MODELS']
