@@ -1,0 +1,224 @@
+"""The four-stage UniFormer trunk shared by the 2D and 3D backbones.
+
+Subclasses decide the spatial rank (``ndim``), how each stage embeds its
+input (``_build_patch_embed``), the attention window of each global block
+(``_window_size``) and what is returned (``forward``). Module names equal the
+official checkpoints': ``patch_embed1..4``, ``blocks1..4.N``.
+"""
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.utils.checkpoint as cp
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import constant_init, trunc_normal_init
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from .arch import LAYER_SCALE_INIT, resolve_arch
+from .blocks import GlobalMHRABlock, LocalMHRABlock
+
+NUM_STAGES = 4
+
+
+class UniFormerTrunk(BaseModule):
+    """Stages of UniFormer: patch embedding + blocks, four times.
+
+    Args:
+        arch: variant name (see ``arch.ARCH_ZOO``) or a dict with
+            ``depths``, ``embed_dims``, ``head_dim`` (and optionally
+            ``mlp_ratio``, ``conv_stem``, ``layer_scale``).
+        head_dim: overrides the variant's head_dim (checkpoint-specific).
+        in_channels: input channels.
+        qkv_bias: bias of the attention qkv projection.
+        drop_rate: dropout after ``patch_embed1`` and inside MLPs/proj.
+        attn_drop_rate: attention dropout.
+        drop_path_rate: stochastic depth, linear over all blocks of all stages.
+        out_indices: stages (0-based) whose maps are returned.
+        frozen_stages: ``-1`` none, ``0`` ``patch_embed1`` only, ``k`` stages
+            ``1..k`` (their patch embeddings, blocks and output norms).
+        norm_eval: keep BatchNorms in eval mode while training.
+        with_cp: activation checkpointing. ``True`` for every block, or one
+            int per stage: the number of leading blocks of that stage to
+            checkpoint (the official ``checkpoint_num``).
+        init_cfg: ``dict(type='Pretrained', checkpoint=...)`` loads any
+            official or mm-format UniFormer checkpoint through
+            :mod:`mmuniformer.models.checkpoint` (inflated for 3D).
+    """
+    ndim: int = 2
+    allowed_arches: Optional[set] = None
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'small',
+                 head_dim: Optional[int] = None,
+                 in_channels: int = 3,
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 out_indices: Sequence[int] = (3, ),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: Union[bool, Sequence[int]] = False,
+                 act_cfg: dict = dict(type='GELU'),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.arch = resolve_arch(arch, head_dim, self.allowed_arches)
+        depths = self.arch['depths']
+        dims = self.arch['embed_dims']
+        self.depths, self.embed_dims = depths, dims
+        self.head_dim = self.arch['head_dim']
+        self.in_channels = in_channels
+        self.out_indices = self._check_out_indices(out_indices)
+        if not -1 <= frozen_stages <= NUM_STAGES:
+            raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.cp_blocks = self._check_with_cp(with_cp, depths)
+
+        layer_scale = self.arch['layer_scale']
+        dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        cursor = 0
+        for i in range(NUM_STAGES):
+            in_ch = in_channels if i == 0 else dims[i - 1]
+            self.add_module(f'patch_embed{i + 1}',
+                            self._build_patch_embed(i, in_ch, dims[i]))
+            blocks = nn.ModuleList()
+            for j in range(depths[i]):
+                if i < 2:
+                    block = LocalMHRABlock(
+                        self.ndim, dims[i], self.arch['mlp_ratio'],
+                        drop=drop_rate, drop_path=dpr[cursor + j],
+                        act_cfg=act_cfg,
+                        layer_scale_init=LAYER_SCALE_INIT
+                        if layer_scale == 'all' else None)
+                else:
+                    block = GlobalMHRABlock(
+                        self.ndim, dims[i], dims[i] // self.head_dim,
+                        self.arch['mlp_ratio'], qkv_bias=qkv_bias,
+                        drop=drop_rate, attn_drop=attn_drop_rate,
+                        drop_path=dpr[cursor + j], act_cfg=act_cfg,
+                        window_size=self._window_size(i, j),
+                        layer_scale_init=LAYER_SCALE_INIT
+                        if layer_scale in ('global', 'all') else None)
+                blocks.append(block)
+            cursor += depths[i]
+            self.add_module(f'blocks{i + 1}', blocks)
+        self.pos_drop = nn.Dropout(drop_rate)
+
+    # -- hooks for subclasses ---------------------------------------------
+    def _build_patch_embed(self, stage: int, in_channels: int,
+                           embed_dims: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _window_size(self, stage: int, index: int) -> Optional[int]:
+        """Attention window of block ``index`` of ``stage`` (None: global)."""
+        return None
+
+    def _extra_stage_modules(self, stage: int) -> List[nn.Module]:
+        """Modules besides embedding and blocks frozen with ``stage``."""
+        return []
+
+    # -- argument checks ------------------------------------------------------
+    @staticmethod
+    def _check_out_indices(out_indices) -> tuple:
+        if isinstance(out_indices, int):
+            out_indices = (out_indices, )
+        out = []
+        for idx in out_indices:
+            idx = int(idx)
+            if idx < 0:
+                idx += NUM_STAGES
+            if not 0 <= idx < NUM_STAGES:
+                raise ValueError(f'out_indices entries must be in [0, 3] (or '
+                                 f'negative), got {out_indices}')
+            out.append(idx)
+        if not out:
+            raise ValueError('out_indices is empty')
+        return tuple(out)
+
+    @staticmethod
+    def _check_with_cp(with_cp, depths) -> tuple:
+        if isinstance(with_cp, bool):
+            return tuple(d if with_cp else 0 for d in depths)
+        with_cp = tuple(int(n) for n in with_cp)
+        if len(with_cp) != NUM_STAGES or any(
+                not 0 <= n <= d for n, d in zip(with_cp, depths)):
+            raise ValueError('with_cp must be a bool or one count per stage '
+                             f'within the depths {depths}, got {with_cp}')
+        return with_cp
+
+    # -- forward helpers ------------------------------------------------------
+    def _run_blocks(self, stage: int, x: torch.Tensor) -> torch.Tensor:
+        for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):
+            if (j < self.cp_blocks[stage] and self.training
+                    and x.requires_grad):
+                x = cp.checkpoint(block, x, use_reentrant=False)
+            else:
+                x = block(x)
+        return x
+
+    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """Raw output maps of stages ``0..max(out_indices)``."""
+        outs = []
+        for i in range(max(self.out_indices) + 1):
+            x = getattr(self, f'patch_embed{i + 1}')(x)
+            if i == 0:
+                x = self.pos_drop(x)
+            x = self._run_blocks(i, x)
+            outs.append(x)
+        return outs
+
+    # -- training behaviour ---------------------------------------------------
+    def stage_modules(self, stage: int) -> List[nn.Module]:
+        """Modules of 0-based ``stage``."""
+        return [getattr(self, f'patch_embed{stage + 1}'),
+                getattr(self, f'blocks{stage + 1}')
+                ] + self._extra_stage_modules(stage)
+
+    def _freeze_stages(self):
+        if self.frozen_stages < 0:
+            return
+        modules = [self.patch_embed1]
+        for i in range(self.frozen_stages):
+            modules += self.stage_modules(i)
+        for module in modules:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
+
+    # -- weights ------------------------------------------------------------
+    def _default_init(self):
+        """Official initialisation: Linear trunc-normal(0.02), LN (1, 0)."""
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                trunc_normal_init(module, std=.02, bias=0.)
+            elif isinstance(module, nn.LayerNorm):
+                constant_init(module, 1., bias=0.)
+
+    def init_weights(self):
+        """Official init, then ``init_cfg``. A ``Pretrained`` init_cfg goes
+        through the UniFormer checkpoint adapter (unwrap, rename, inflate,
+        verify) instead of mmengine's plain loader."""
+        from .checkpoint import load_pretrained
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            self._default_init()
+            load_pretrained(self, cfg['checkpoint'],
+                            map_location=cfg.get('map_location', 'cpu'),
+                            logger=MMLogger.get_current_instance())
+            self._is_init = True
+            return
+        if not getattr(self, '_is_init', False):
+            self._default_init()
+        super().init_weights()

@@ -1,0 +1,316 @@
+"""UniFormer building blocks, written once for 2D images and 3D videos.
+
+Every module takes ``ndim`` (2 or 3), the number of spatial(-temporal) axes of
+its channel-first input ``(B, C, *S)`` with ``S = (H, W)`` or ``(T, H, W)``.
+Attribute names follow the official checkpoints (``pos_embed``, ``norm1``,
+``conv1``, ``attn``, ``conv2``, ``attn.qkv``, ``attn.proj``, ``mlp.fc1``, ...)
+so official weights load without renaming.
+
+Numerics follow the official code: block LayerNorms use eps 1e-6, patch
+embedding LayerNorms eps 1e-5, BatchNorms PyTorch's defaults; window attention
+zero-pads right/bottom after the LayerNorm and uses no attention mask.
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.cnn.bricks.drop import DropPath
+from torch import nn
+
+BLOCK_LN_EPS = 1e-6
+EMBED_LN_EPS = 1e-5
+
+
+def conv_nd(ndim: int):
+    """``nn.Conv2d`` or ``nn.Conv3d``."""
+    if ndim not in (2, 3):
+        raise ValueError(f'ndim must be 2 or 3, got {ndim}')
+    return nn.Conv2d if ndim == 2 else nn.Conv3d
+
+
+def batch_norm(ndim: int, channels: int) -> nn.Module:
+    """BatchNorm over ``ndim`` spatial axes with PyTorch's default eps."""
+    return build_norm_layer(dict(type=f'BN{ndim}d'), channels)[1]
+
+
+def layer_norm(channels: int, eps: float) -> nn.Module:
+    """LayerNorm over the last (channel) axis."""
+    return build_norm_layer(dict(type='LN', eps=eps), channels)[1]
+
+
+def _cube(value: int, ndim: int) -> Tuple[int, ...]:
+    return (value, ) * ndim
+
+
+class ConvMlp(nn.Module):
+    """Pointwise-conv MLP on channel-first maps: ``fc1 -> GELU -> fc2``.
+
+    ``(B, C, *S) -> (B, C_out, *S)``; official class ``CMlp``.
+    """
+
+    def __init__(self, ndim: int, in_channels: int, hidden_channels: int,
+                 out_channels: Optional[int] = None,
+                 act_cfg: dict = dict(type='GELU'), drop: float = 0.):
+        super().__init__()
+        conv = conv_nd(ndim)
+        out_channels = out_channels or in_channels
+        self.fc1 = conv(in_channels, hidden_channels, 1)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = conv(hidden_channels, out_channels, 1)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x):
+        x = self.drop(self.act(self.fc1(x)))
+        return self.drop(self.fc2(x))
+
+
+class TokenMlp(nn.Module):
+    """Linear MLP on tokens: ``(..., C) -> (..., C_out)``; official ``Mlp``."""
+
+    def __init__(self, in_channels: int, hidden_channels: int,
+                 out_channels: Optional[int] = None,
+                 act_cfg: dict = dict(type='GELU'), drop: float = 0.):
+        super().__init__()
+        out_channels = out_channels or in_channels
+        self.fc1 = nn.Linear(in_channels, hidden_channels)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Linear(hidden_channels, out_channels)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x):
+        x = self.drop(self.act(self.fc1(x)))
+        return self.drop(self.fc2(x))
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """Multi-head self-attention over tokens ``(B, N, C) -> (B, N, C)``.
+
+    Scale ``head_dim ** -0.5``; computed with ``scaled_dot_product_attention``.
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int, qkv_bias: bool = True,
+                 attn_drop: float = 0., proj_drop: float = 0.):
+        super().__init__()
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims {embed_dims} is not divisible by '
+                             f'num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.head_dim = embed_dims // num_heads
+        self.attn_drop = attn_drop
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        x = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.)
+        x = x.transpose(1, 2).reshape(B, N, C)
+        return self.proj_drop(self.proj(x))
+
+
+def _layer_scale(shape: Sequence[int], init: Optional[float]):
+    if init is None:
+        return None
+    return nn.Parameter(init * torch.ones(shape))
+
+
+class LocalMHRABlock(nn.Module):
+    """Local relation aggregator (official ``CBlock``), channel-first.
+
+    ``x + DPE(x)``; ``x + DropPath(conv2(dwconv5(conv1(BN(x)))))``;
+    ``x + DropPath(ConvMlp(BN(x)))``. Shapes ``(B, C, *S) -> (B, C, *S)``.
+    With ``layer_scale_init`` the two branches are scaled by ``gamma_1`` /
+    ``gamma_2`` of shape ``(1, C, 1, ...)`` (token-labeling L checkpoints).
+    """
+
+    def __init__(self, ndim: int, embed_dims: int, mlp_ratio: float = 4.,
+                 drop: float = 0., drop_path: float = 0.,
+                 act_cfg: dict = dict(type='GELU'),
+                 layer_scale_init: Optional[float] = None):
+        super().__init__()
+        conv = conv_nd(ndim)
+        C = embed_dims
+        self.pos_embed = conv(C, C, 3, padding=1, groups=C)
+        self.norm1 = batch_norm(ndim, C)
+        self.conv1 = conv(C, C, 1)
+        self.attn = conv(C, C, 5, padding=2, groups=C)
+        self.conv2 = conv(C, C, 1)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = batch_norm(ndim, C)
+        self.mlp = ConvMlp(ndim, C, int(C * mlp_ratio), act_cfg=act_cfg,
+                           drop=drop)
+        scale_shape = (1, C) + _cube(1, ndim)
+        self.gamma_1 = _layer_scale(scale_shape, layer_scale_init)
+        self.gamma_2 = _layer_scale(scale_shape, layer_scale_init)
+
+    def forward(self, x):
+        x = x + self.pos_embed(x)
+        y = self.conv2(self.attn(self.conv1(self.norm1(x))))
+        if self.gamma_1 is not None:
+            y = self.gamma_1 * y
+        x = x + self.drop_path(y)
+        y = self.mlp(self.norm2(x))
+        if self.gamma_2 is not None:
+            y = self.gamma_2 * y
+        return x + self.drop_path(y)
+
+
+def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
+    """``(B, H, W, C)`` with H, W multiples of ``window_size`` ->
+    ``(B * nH * nW, window_size ** 2, C)``."""
+    B, H, W, C = x.shape
+    ws = window_size
+    x = x.view(B, H // ws, ws, W // ws, ws, C).permute(0, 1, 3, 2, 4, 5)
+    return x.reshape(-1, ws * ws, C)
+
+
+def window_merge(windows: torch.Tensor, window_size: int, B: int, H: int,
+                 W: int) -> torch.Tensor:
+    """Inverse of :func:`window_partition`: back to ``(B, H, W, C)``."""
+    ws = window_size
+    C = windows.shape[-1]
+    x = windows.view(B, H // ws, W // ws, ws, ws, C).permute(0, 1, 3, 2, 4, 5)
+    return x.reshape(B, H, W, C)
+
+
+class GlobalMHRABlock(nn.Module):
+    """Global relation aggregator (official ``SABlock`` / ``SABlock_Windows``).
+
+    Input and output are channel-first ``(B, C, *S)``. After the DPE the map
+    is turned into tokens, then ``x + DropPath(MHSA(LN(x)))`` and
+    ``x + DropPath(Mlp(LN(x)))``. Attention is joint over all positions
+    (``window_size=None``) or, for 2D maps, inside non-overlapping
+    ``window_size`` x ``window_size`` windows: the normalised map is
+    zero-padded on the right/bottom to a multiple of the window, attended
+    without a mask (padded tokens take part as keys/values) and cropped back.
+    ``layer_scale_init`` adds ``gamma_1``/``gamma_2`` of shape ``(C,)``.
+    """
+
+    def __init__(self, ndim: int, embed_dims: int, num_heads: int,
+                 mlp_ratio: float = 4., qkv_bias: bool = True,
+                 drop: float = 0., attn_drop: float = 0.,
+                 drop_path: float = 0., act_cfg: dict = dict(type='GELU'),
+                 window_size: Optional[int] = None,
+                 layer_scale_init: Optional[float] = None):
+        super().__init__()
+        conv = conv_nd(ndim)
+        C = embed_dims
+        self.ndim = ndim
+        self.pos_embed = conv(C, C, 3, padding=1, groups=C)
+        self.norm1 = layer_norm(C, BLOCK_LN_EPS)
+        self.attn = MultiHeadSelfAttention(C, num_heads, qkv_bias=qkv_bias,
+                                           attn_drop=attn_drop,
+                                           proj_drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = layer_norm(C, BLOCK_LN_EPS)
+        self.mlp = TokenMlp(C, int(C * mlp_ratio), act_cfg=act_cfg, drop=drop)
+        self.gamma_1 = _layer_scale((C, ), layer_scale_init)
+        self.gamma_2 = _layer_scale((C, ), layer_scale_init)
+        self.window_size = window_size
+
+    @property
+    def window_size(self) -> Optional[int]:
+        return self._window_size
+
+    @window_size.setter
+    def window_size(self, value: Optional[int]):
+        if value is not None:
+            if self.ndim != 2:
+                raise ValueError('window attention is only defined for 2D '
+                                 f'maps, this block has ndim={self.ndim}')
+            if int(value) < 1:
+                raise ValueError(f'window_size must be >= 1, got {value}')
+            value = int(value)
+        self._window_size = value
+
+    def _scaled(self, gamma, y):
+        return y if gamma is None else gamma * y
+
+    def _windowed_attention(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, H, W, C)`` normalised map -> attended map, same shape."""
+        B, H, W, C = x.shape
+        ws = self.window_size
+        pad_b, pad_r = (-H) % ws, (-W) % ws
+        if pad_b or pad_r:
+            x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))
+        Hp, Wp = H + pad_b, W + pad_r
+        windows = self.attn(window_partition(x, ws))
+        x = window_merge(windows, ws, B, Hp, Wp)
+        return x[:, :H, :W, :]
+
+    def forward(self, x):
+        x = x + self.pos_embed(x)
+        B, C = x.shape[:2]
+        spatial = x.shape[2:]
+        if self.window_size is None:
+            x = x.flatten(2).transpose(1, 2)
+            y = self.attn(self.norm1(x))
+        else:
+            x = x.permute(0, 2, 3, 1)
+            y = self._windowed_attention(self.norm1(x))
+        x = x + self.drop_path(self._scaled(self.gamma_1, y))
+        x = x + self.drop_path(self._scaled(self.gamma_2,
+                                            self.mlp(self.norm2(x))))
+        if self.window_size is None:
+            return x.transpose(1, 2).reshape(B, C, *spatial)
+        return x.permute(0, 3, 1, 2).contiguous()
+
+
+class PatchEmbed(nn.Module):
+    """Non-overlapping patch embedding: conv ``proj`` then LayerNorm ``norm``.
+
+    ``(B, C_in, *S) -> (B, C_out, *S')`` with ``S' = floor((S + 2p - k) / s)
+    + 1`` per axis. The LayerNorm (eps 1e-5) acts on the channel axis.
+    ``kernel_size``/``stride``/``padding`` may be ints or per-axis tuples
+    (the video stem uses ``(3, 4, 4)/(2, 4, 4)/(1, 0, 0)``).
+    """
+
+    def __init__(self, ndim: int, in_channels: int, embed_dims: int,
+                 kernel_size: Union[int, Sequence[int]],
+                 stride: Union[int, Sequence[int], None] = None,
+                 padding: Union[int, Sequence[int]] = 0):
+        super().__init__()
+        stride = kernel_size if stride is None else stride
+        self.proj = conv_nd(ndim)(in_channels, embed_dims, kernel_size,
+                                  stride=stride, padding=padding)
+        self.norm = layer_norm(embed_dims, EMBED_LN_EPS)
+
+    def forward(self, x):
+        x = self.proj(x)
+        return self.norm(x.movedim(1, -1)).movedim(-1, 1).contiguous()
+
+
+class ConvStemEmbed(nn.Module):
+    """Overlapping conv embedding of UniFormer-S+ (2D only), no LayerNorm.
+
+    ``first=True`` (``patch_embed1``): ``proj = [conv3x3 s2, BN, GELU,
+    conv3x3 s2, BN]`` with C_out/2 hidden channels, stride 4. Otherwise
+    ``proj = [conv3x3 s2, BN]``, stride 2. Output sizes are ``ceil(S / 2)``
+    per stride-2 conv.
+    """
+
+    def __init__(self, in_channels: int, embed_dims: int, first: bool,
+                 act_cfg: dict = dict(type='GELU')):
+        super().__init__()
+        if first:
+            mid = embed_dims // 2
+            layers = [
+                nn.Conv2d(in_channels, mid, 3, stride=2, padding=1),
+                batch_norm(2, mid),
+                build_activation_layer(act_cfg),
+                nn.Conv2d(mid, embed_dims, 3, stride=2, padding=1),
+                batch_norm(2, embed_dims),
+            ]
+        else:
+            layers = [
+                nn.Conv2d(in_channels, embed_dims, 3, stride=2, padding=1),
+                batch_norm(2, embed_dims),
+            ]
+        self.proj = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.proj(x)

@@ -1,0 +1,123 @@
+"""Turn official UniFormer checkpoints into OpenMMLab 2.0 model checkpoints.
+
+One converter for every family (§6 of the reference):
+
+============  ===================  ===========================================
+family        detected by          mapping
+============  ===================  ===========================================
+``video``     ``model_state`` or   trunk + final BN -> ``backbone.*``;
+              5D ``patch_embed1``  ``head.*`` -> ``cls_head.fc_cls.*``
+                                   (rows optionally in MMAction2's order)
+``image``     ``model`` / 4D stem  trunk -> ``backbone.*`` (no ``norm1..4``:
+              + ``head.*``         a backbone-init checkpoint); ``head`` and
+                                   ``aux_head`` dropped
+``det``       ``rpn_head.`` /      unchanged (mmdet 2.x and 3.x share the
+              ``roi_head.``        Mask / Cascade R-CNN key names)
+``seg``       ``decode_head.``     unchanged (mmseg 0.x and 1.x share them)
+``pose``      ``keypoint_head.``   ``keypoint_head.*`` -> ``head.*``
+``mm``        ``backbone.`` only   already converted: unchanged
+============  ===================  ===========================================
+
+The result is ``{'state_dict': ..., 'meta': {...}}``; ``meta['uniformer']``
+records the family, head_dim and label order so that loading can check them.
+"""
+from collections import OrderedDict
+from typing import Optional
+
+import torch
+
+from ..labels import dataset_for_num_classes, head_permutation
+from .checkpoint import (CheckpointMismatchError, head_dim_from_checkpoint,
+                         unwrap_checkpoint)
+
+FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'mm')
+LABEL_ORDERS = ('official', 'mmaction')
+
+
+def detect_family(state: dict, wrapper: str) -> str:
+    """Which official family an unwrapped state dict comes from."""
+    keys = list(state)
+    if any(k.startswith(('rpn_head.', 'roi_head.')) for k in keys):
+        return 'det'
+    if any(k.startswith(('decode_head.', 'auxiliary_head.')) for k in keys):
+        return 'seg'
+    if any(k.startswith('keypoint_head.') for k in keys):
+        return 'pose'
+    if any(k.startswith('backbone.') for k in keys):
+        return 'mm'
+    stem = state.get('patch_embed1.proj.weight',
+                     state.get('patch_embed1.proj.0.weight'))
+    if stem is None:
+        raise CheckpointMismatchError(
+            'not a UniFormer checkpoint: no patch_embed1 / backbone keys '
+            f'(first keys: {keys[:8]})')
+    if wrapper == 'model_state' or stem.dim() == 5:
+        return 'video'
+    return 'image'
+
+
+def _reorder_head(weight: torch.Tensor, bias: torch.Tensor,
+                  label_order: str):
+    if label_order == 'official':
+        return weight, bias, None
+    dataset = dataset_for_num_classes(weight.shape[0])
+    perm = torch.from_numpy(head_permutation(dataset))
+    return weight[perm], bias[perm], dataset
+
+
+def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
+                       family: Optional[str] = None,
+                       label_order: str = 'official') -> dict:
+    """Convert a loaded official checkpoint object; see module docstring.
+
+    ``label_order='mmaction'`` reorders a 400/600-class video head into
+    MMAction2's label-map order (Kinetics only).
+    """
+    if label_order not in LABEL_ORDERS:
+        raise ValueError(f'label_order must be one of {LABEL_ORDERS}, got '
+                         f'{label_order!r}')
+    state, wrapper = unwrap_checkpoint(ckpt, source)
+    detected = detect_family(state, wrapper)
+    family = family or detected
+    if family not in FAMILIES:
+        raise ValueError(f'family must be one of {FAMILIES}, got {family!r}')
+    if family != detected:
+        raise CheckpointMismatchError(
+            f'{source} looks like a {detected!r} checkpoint, not {family!r}')
+    out = OrderedDict()
+    meta = dict(family=family, source=str(source), label_order=None)
+    if family == 'video':
+        for key, value in state.items():
+            if key.startswith('head.'):
+                continue
+            out['backbone.' + key] = value
+        if 'head.weight' in state:
+            weight, bias, dataset = state['head.weight'], state['head.bias'], \
+                None
+            if label_order == 'mmaction':
+                weight, bias, dataset = _reorder_head(weight, bias,
+                                                      label_order)
+            out['cls_head.fc_cls.weight'] = weight
+            out['cls_head.fc_cls.bias'] = bias
+            meta['label_order'] = label_order
+            meta['num_classes'] = int(weight.shape[0])
+            meta['dataset'] = dataset
+    elif family == 'image':
+        for key, value in state.items():
+            if key.startswith(('head.', 'aux_head.', 'norm.')):
+                continue
+            out['backbone.' + key] = value
+    elif family == 'pose':
+        for key, value in state.items():
+            if key.startswith('keypoint_head.'):
+                key = 'head.' + key[len('keypoint_head.'):]
+            out[key] = value
+    else:  # det, seg, mm
+        out.update(state)
+    if label_order == 'mmaction' and family != 'video':
+        raise ValueError('--label-order mmaction only applies to video '
+                         f'checkpoints, this is {family!r}')
+    head_dim = head_dim_from_checkpoint(ckpt, source)
+    if head_dim is not None:
+        meta['head_dim'] = head_dim
+    return dict(state_dict=out, meta=dict(uniformer=meta))

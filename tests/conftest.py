@@ -1,0 +1,53 @@
+"""Shared fixtures. ``../shared`` (the project's real test data) is used
+when present; tests that need it skip with the reason otherwise."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED = os.environ.get('MMUNIFORMER_SHARED',
+                        osp.join(osp.dirname(REPO), 'shared'))
+SHARED_DATA = osp.join(SHARED, 'data')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+# A small custom arch: every block type, a hybrid stage 3 (block 3 global).
+TINY = dict(depths=(1, 1, 4, 1), embed_dims=(16, 32, 64, 64), head_dim=16)
+
+
+@pytest.fixture
+def shared_data():
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'real test data not found at {SHARED_DATA} (set '
+                    'MMUNIFORMER_SHARED to the folder that holds data/)')
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_threads():
+    torch.manual_seed(0)
+    yield
+
+
+def randomize_state(model, seed=0):
+    """Give every parameter and BN buffer random values so that no term of
+    the computation is trivially zero or one (BN stats, layer scale, ...)."""
+    gen = torch.Generator().manual_seed(seed)
+    state = model.state_dict()
+    for key, value in state.items():
+        if not value.is_floating_point():
+            continue
+        if key.endswith('running_var'):
+            state[key] = torch.rand(value.shape, generator=gen) + 0.5
+        elif key.endswith('running_mean'):
+            state[key] = torch.randn(value.shape, generator=gen) * 0.1
+        elif 'gamma' in key or (key.endswith('weight') and value.dim() == 1):
+            state[key] = 1 + 0.1 * torch.randn(value.shape, generator=gen)
+        else:
+            fan_in = value[0].numel() if value.dim() > 1 else 100
+            state[key] = torch.randn(value.shape, generator=gen) * (
+                fan_in ** -0.5)
+    model.load_state_dict(state)
+    return {k: v.clone() for k, v in model.state_dict().items()}
