@@ -17,8 +17,12 @@ test in ``tests/test_compat`` that fails without it.
    ``load_from`` of a training checkpoint) fail on ``HistoryBuffer`` and
    numpy arrays in the message hub. We keep ``weights_only=True`` and allow
    exactly those types: mmengine's ``HistoryBuffer`` and numpy arrays,
-   scalars and dtypes (plain data, no code runs when they are rebuilt). Any
-   other object in a checkpoint is still refused.
+   scalars and dtypes (plain data, no code runs when they are rebuilt).
+   ``HistoryBuffer`` pickles its statistics methods as
+   ``getattr(HistoryBuffer, 'min')``; the global ``builtins.getattr`` is
+   therefore mapped to :func:`history_buffer_attr`, which resolves public
+   methods of ``HistoryBuffer`` and nothing else. Any other object in a
+   checkpoint is still refused.
 """
 import importlib
 import importlib.util
@@ -84,12 +88,28 @@ def fix_mmaction_missing_drn() -> bool:
     return True
 
 
+def history_buffer_attr(obj, name):
+    """``getattr`` as seen by ``weights_only`` loads: only public methods of
+    mmengine's ``HistoryBuffer`` resolve; anything else is refused."""
+    import pickle
+
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if (obj is HistoryBuffer and isinstance(name, str)
+            and not name.startswith('_')
+            and callable(HistoryBuffer.__dict__.get(name))):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a weights_only '
+        'checkpoint (mmuniformer only allows HistoryBuffer methods)')
+
+
 def mmengine_checkpoint_globals() -> list:
     """The non-tensor types inside mmengine 0.10.7 training checkpoints."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    allowed = [HistoryBuffer, np.ndarray, np.dtype]
+    allowed = [HistoryBuffer, np.ndarray, np.dtype,
+               (history_buffer_attr, 'builtins.getattr')]
     for mod_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
         try:
             mod = importlib.import_module(mod_name)
