@@ -1,8 +1,8 @@
-# UniFormer-B, 16 frames, Something-Something V2, initialised from the
-# official K400 B16x4 video checkpoint (official exp uniformer_b16_sthv2_prek400:
-# 70.4 top-1, 1 clip x 3 crops). Official run: 8 GPUs x 5 videos = 40 videos
-# per step (x2 clips, repeated augmentation), lr 2.5e-4, 50 epochs, warmup 5,
-# drop path 0.4, seed 6666.
+# UniFormer-B, 16 frames, Something-Something V2, initialised from the official
+# Kinetics-400 B16x4 video checkpoint (official exp
+# uniformer_b16_sthv2_prek400: 70.4 top-1, 16x3x1 views). Official run: 8 GPUs
+# x 5 = 40 videos per step (x2 clips, repeated augmentation), lr 2.5e-4, 50
+# epochs, warmup 5, drop path 0.4, seed 6666.
 _base_ = [
     './_base_/uniformer3d_model.py', './_base_/uniformer3d_schedule.py',
     './_base_/sthv2_segment.py'
@@ -12,7 +12,8 @@ num_classes = 174
 base_lr = 2.5e-4
 max_epochs = 50
 warmup_epochs = 5
-# Download uniformer_base_k400_16x4.pth (official video zoo) to checkpoints/.
+# Official Kinetics-400 UniFormer-B 16x4 video checkpoint (§8, video zoo:
+# uniformer_base_k400_16x4.pth); its 400-class head is not loaded.
 pretrained = 'checkpoints/uniformer_base_k400_16x4.pth'
 
 model = dict(
@@ -27,6 +28,7 @@ model = dict(
             dict(type='CutmixBlending', alpha=1., num_classes=num_classes)
         ])))
 
+train_dataloader = dict(batch_size=5)
 train_cfg = dict(max_epochs=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [

@@ -17,8 +17,9 @@ train_pipeline = [
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
+    # see the RandAugment note in kinetics400_dense.py
     dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
-         magnitude=7),
+         magnitude=7, num_magnitude_bins=11, interpolation=2),
     dict(type='RandomResizedCrop', area_range=(0.08, 1.),
          aspect_ratio_range=(3 / 4, 4 / 3)),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),

@@ -10,8 +10,9 @@ model = dict(
     backbone=dict(
         type='mmuniformer.UniFormer3D',
         arch='small',
-        drop_path_rate=0.1,
-        init_cfg=None),
+        drop_path_rate=0.1),
+    # No init_cfg here: each experiment sets init_cfg=dict(type='Pretrained',
+    # checkpoint=...), and mmengine refuses to merge a dict into a base None.
     cls_head=dict(
         type='I3DHead',
         in_channels=512,
