@@ -61,6 +61,22 @@ def write_mp4(path: str, frames: np.ndarray, fps: int = 8):
     writer.release()
 
 
+def check_decodes(path: str, frames: int, size: int):
+    """Decode ``path`` with decord (the pipeline's reader) and check the
+    clip comes back as ``frames`` RGB frames of ``size``. decord 0.6.0
+    returns 4-channel frames for some small widths (48 px, for one)."""
+    try:
+        import decord
+    except ImportError:
+        return
+    reader = decord.VideoReader(path)
+    shape = (len(reader), ) + tuple(reader[0].shape)
+    if shape != (frames, size, size, 3):
+        raise RuntimeError(f'{path}: decord decodes {shape}, expected '
+                           f'{(frames, size, size, 3)}; choose another size '
+                           '(64 works)')
+
+
 def make_motion_dataset(root: str, num_train: int = 240, num_val: int = 80,
                         frames: int = 16, size: int = 64, seed: int = 0,
                         splits: Sequence[str] = ('train', 'val')
@@ -84,6 +100,8 @@ def make_motion_dataset(root: str, num_train: int = 240, num_val: int = 80,
             name = f'{split}/{idx:05d}.mp4'
             write_mp4(osp.join(root, name),
                       render_clip(label, rng, frames=frames, size=size))
+            if idx == 0:
+                check_decodes(osp.join(root, name), frames, size)
             lines.append(f'{name} {label}')
         anns[split] = osp.join(root, f'{split}.txt')
         with open(anns[split], 'w') as f:

@@ -121,3 +121,26 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     if head_dim is not None:
         meta['head_dim'] = head_dim
     return dict(state_dict=out, meta=dict(uniformer=meta))
+
+
+def to_mm_state_dict(ckpt: dict, source: str = '<checkpoint>',
+                     label_order: str = 'official') -> dict:
+    """State dict of a whole OpenMMLab model from an official or already
+    converted checkpoint object (already converted ones pass unchanged)."""
+    return convert_checkpoint(ckpt, source=source,
+                              label_order=label_order)['state_dict']
+
+
+def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
+                          label_order: str = 'official', strict: bool = True,
+                          logger=None) -> dict:
+    """Load an official or mm-format checkpoint file into a full model
+    (recognizer, detector, segmentor, pose estimator)."""
+    from mmengine.runner.checkpoint import load_state_dict
+
+    from .checkpoint import load_checkpoint_file
+    ckpt = load_checkpoint_file(filename)
+    state = to_mm_state_dict(ckpt, source=str(filename),
+                             label_order=label_order)
+    load_state_dict(model, state, strict=strict, logger=logger)
+    return ckpt
