@@ -6,9 +6,9 @@ themselves when the registry is first used (``locations``) or when
 ``mmuniformer.models`` is imported.
 """
 from . import compat
-from .registry import MODELS
+from .registry import HOOKS, MODELS
 from .version import __version__, version_info
 
 compat.apply_all()
 
-__all__ = ['MODELS', '__version__', 'version_info']
+__all__ = ['HOOKS', 'MODELS', '__version__', 'version_info']

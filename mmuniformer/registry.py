@@ -6,10 +6,13 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 ``dict(type='mmuniformer.UniFormer3D')``. The prefix also keeps MMAction2's own
 ``UniFormer`` (its test-only port) from ever being built in place of ours.
 """
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
+                 locations=['mmuniformer.engine'])
 
-__all__ = ['MODELS']
+__all__ = ['MODELS', 'HOOKS']

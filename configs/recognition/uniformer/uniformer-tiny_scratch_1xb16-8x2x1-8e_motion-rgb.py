@@ -87,3 +87,4 @@ default_hooks = dict(
     logger=dict(interval=5))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook')]

@@ -116,3 +116,9 @@ test_dataloader = dict(
 
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
+
+# Official checkpoints (path or URL) work as they are with `load_from` and
+# `mim test --checkpoint`: converted while loading, Kinetics head rows put in
+# MMAction2's label-map order (the order of the annotation files above).
+custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook',
+                     label_order='mmaction')]

@@ -86,3 +86,7 @@ test_dataloader = dict(
 
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
+
+# Official checkpoints (path or URL) work as they are with `load_from` and
+# `mim test --checkpoint`: converted while loading.
+custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook')]

@@ -1,0 +1,4 @@
+"""Runner-side helpers."""
+from .hooks import OfficialCheckpointHook
+
+__all__ = ['OfficialCheckpointHook']
