@@ -74,6 +74,10 @@ def resolve_arch(arch: Union[str, dict], head_dim: Optional[int] = None,
     else:
         raise TypeError(f'arch must be a str or dict, got {type(arch)}')
     if head_dim is not None:
+        if isinstance(arch, dict) and 'head_dim' in arch and \
+                int(arch['head_dim']) != int(head_dim):
+            raise ValueError(f'head_dim={head_dim} contradicts the custom arch '
+                             f'dict\'s head_dim={arch["head_dim"]}; set one')
         cfg['head_dim'] = int(head_dim)
     cfg['depths'] = tuple(int(d) for d in cfg['depths'])
     cfg['embed_dims'] = tuple(int(d) for d in cfg['embed_dims'])

@@ -14,13 +14,15 @@ family        detected by          mapping
 ``det``       ``rpn_head.`` /      unchanged (mmdet 2.x and 3.x share the
               ``roi_head.``        Mask / Cascade R-CNN key names)
 ``seg``       ``decode_head.``     unchanged (mmseg 0.x and 1.x share them)
-``pose``      ``keypoint_head.``   ``keypoint_head.*`` -> ``head.*``
+``pose``      ``keypoint_head.``   ``keypoint_head.*`` -> ``head.*``; unused
+                                   ``backbone.norm1..3`` dropped
 ``mm``        ``backbone.`` only   already converted: unchanged
 ============  ===================  ===========================================
 
 The result is ``{'state_dict': ..., 'meta': {...}}``; ``meta['uniformer']``
 records the family, head_dim and label order so that loading can check them.
 """
+import re
 from collections import OrderedDict
 from typing import Optional
 
@@ -108,7 +110,11 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
                 continue
             out['backbone.' + key] = value
     elif family == 'pose':
+        # the official pose backbone owns norm1..3 but never uses them (only
+        # the stride-32 map feeds the head); our pose configs have norm4 only
         for key, value in state.items():
+            if re.match(r'backbone\.norm[1-3]\.', key):
+                continue
             if key.startswith('keypoint_head.'):
                 key = 'head.' + key[len('keypoint_head.'):]
             out[key] = value

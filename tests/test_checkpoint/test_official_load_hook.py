@@ -79,3 +79,33 @@ def test_mim_test_with_an_official_file(tmp_path):
     assert 'converted an official video checkpoint' in out
     top1 = re.findall(r'acc/top1: ([0-9.]+)', out)
     assert top1 and float(top1[-1]) == 0.25
+
+
+def test_pose_config_loads_official_mmpose0x_file_exactly(tmp_path):
+    """An official top-down checkpoint (mmpose 0.x: keypoint_head.*, unused
+    backbone norm1..3) loads through a shipped pose config with every key of
+    the model filled and nothing left over."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    from ckpt_factory import dense_state
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs', 'pose', 'uniformer',
+        'td-hm_uniformer-s_8xb128-210e_coco-256x192.py'))
+    cfg.model.backbone.arch = DEMO_ARCH
+    cfg.model.backbone.head_dim = None
+    cfg.model.head.in_channels = 64
+    init_default_scope('mmpose')
+    model = MODELS.build(cfg.model)
+    head = {('keypoint_head.' + k): v.clone()
+            for k, v in model.head.state_dict().items()}
+    state = dict(dense_state(DEMO_ARCH), **head)
+    official = tmp_path / 'top_down_256x192_global_small.pth'
+    torch.save({'state_dict': state, 'meta': {}}, official)
+    runner = _runner(cfg, tmp_path / 'work')
+    ckpt = torch.load(official)
+    runner.call_hook('after_load_checkpoint', checkpoint=ckpt)
+    loaded = ckpt['state_dict']
+    assert set(loaded) == set(runner.model.state_dict())
+    runner.load_checkpoint(str(official))
+    torch.testing.assert_close(runner.model.backbone.norm4.weight,
+                               state['backbone.norm4.weight'])

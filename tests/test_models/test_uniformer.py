@@ -115,6 +115,12 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match='attn_mode'):
         UniFormer(TINY, attn_mode='shifted')
     with pytest.raises(ValueError, match='divisible by head_dim'):
-        UniFormer(TINY, head_dim=24)
+        UniFormer(dict(TINY, head_dim=24))
     with pytest.raises(ValueError, match=r'\(B, C, H, W\)'):
         UniFormer(TINY)(torch.randn(1, 3, 4, 32, 32))
+
+
+def test_head_dim_argument_must_agree_with_custom_arch():
+    with pytest.raises(ValueError, match='contradicts'):
+        UniFormer(TINY, head_dim=32)
+    assert UniFormer(TINY, head_dim=16).head_dim == 16

@@ -8,11 +8,17 @@
 #   AP 74.0, AP50 90.3, AP75 82.2, AR_M 66.8, AR_L 76.7, AR 79.5;
 #   4.7G FLOPs.
 # Official model: Google Drive file 162R0JuTpf3gpLe1IK6oxRoQK7JSj4ylx
-# (convert it with tools/model_converters/convert_official.py).
+# (usable as it is: OfficialCheckpointHook below converts it while loading).
 # AmpOptimWrapper needs a GPU: on CPU, override it in a derived config with
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=...)
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
+# Official mmpose 0.x checkpoints (keypoint_head.*) work as they are with
+# `load_from` / `mim test --checkpoint`: converted while loading.
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='mmuniformer.OfficialCheckpointHook')
+]
 
 # runtime
 max_epochs = 210

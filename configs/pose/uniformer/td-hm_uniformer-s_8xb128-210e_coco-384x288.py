@@ -8,11 +8,17 @@
 #   AP 75.9, AP50 90.6, AP75 83.4, AR_M 68.6, AR_L 79.0, AR 81.4;
 #   11.1G FLOPs.
 # Official model: Google Drive file 163vuFkpcgVOthC05jCwjGzo78Nr0eikW
-# (convert it with tools/model_converters/convert_official.py).
+# (usable as it is: OfficialCheckpointHook below converts it while loading).
 # AmpOptimWrapper needs a GPU: on CPU, override it in a derived config with
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=...)
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
+# Official mmpose 0.x checkpoints (keypoint_head.*) work as they are with
+# `load_from` / `mim test --checkpoint`: converted while loading.
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='mmuniformer.OfficialCheckpointHook')
+]
 
 # runtime
 max_epochs = 210
