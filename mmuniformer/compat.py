@@ -142,4 +142,3 @@ def apply_all():
         if fix.__name__ not in _APPLIED:
             fix()
             _APPLIED.add(fix.__name__)
-

@@ -91,4 +91,3 @@ class UniFormer(UniFormerTrunk):
             outs.append(norm(stages[i].movedim(1, -1)).movedim(-1, 1)
                         .contiguous())
         return tuple(outs)
-

@@ -1,8 +1,7 @@
 """UniFormer video backbone (ICLR 2022) for MMAction2 recognizers."""
-from typing import Optional, Sequence, Tuple, Union
+from typing import Tuple, Union
 
 import torch
-from torch import nn
 
 from ..registry import MODELS
 from .base import UniFormerTrunk

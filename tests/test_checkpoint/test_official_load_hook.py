@@ -4,6 +4,7 @@ import glob
 import os.path as osp
 import re
 import subprocess
+import sys
 
 import torch
 from ckpt_factory import video_state
@@ -70,7 +71,8 @@ def test_mim_test_with_an_official_file(tmp_path):
                  f'{split}_dataloader.dataset.data_prefix.video={root}',
                  f'{split}_dataloader.num_workers=0']
     res = subprocess.run(
-        ['mim', 'test', 'mmaction', DEMO_CFG, '--checkpoint', str(official),
+        [sys.executable, '-m', 'mim', 'test', 'mmaction', DEMO_CFG,
+         '--checkpoint', str(official),
          '--gpus', '0', '--work-dir', str(tmp_path / 'test'),
          '--cfg-options', *opts], capture_output=True, text=True,
         timeout=600)

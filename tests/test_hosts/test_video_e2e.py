@@ -96,7 +96,8 @@ def test_mim_test_on_a_saved_checkpoint(motion_data, tmp_path):
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
     opts = [f'{k}={v}' for k, v in _options(root, anns).items()]
     res = subprocess.run(
-        ['mim', 'test', 'mmaction', DEMO_CFG, '--checkpoint', str(ckpt),
+        [sys.executable, '-m', 'mim', 'test', 'mmaction', DEMO_CFG,
+         '--checkpoint', str(ckpt),
          '--gpus', '0', '--work-dir', str(tmp_path / 'test'),
          '--cfg-options', *opts], capture_output=True, text=True,
         timeout=600)

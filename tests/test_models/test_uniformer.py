@@ -83,8 +83,8 @@ def test_variants_keys_and_shapes():
 
 def test_odd_sizes_are_floored():
     outs = UniFormer(TINY).eval()(torch.randn(1, 3, 41, 75))
-    assert [tuple(o.shape[-2:]) for o in outs] == [(10, 18), (5, 9), (2, 4),
-                                                  (1, 2)]
+    sizes = [tuple(o.shape[-2:]) for o in outs]
+    assert sizes == [(10, 18), (5, 9), (2, 4), (1, 2)]
 
 
 def test_out_indices_and_output_norms():

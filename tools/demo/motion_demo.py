@@ -80,14 +80,15 @@ def main(argv=None):
     if args.epochs:
         options.append(f'train_cfg.max_epochs={args.epochs}')
     train_dir = osp.join(work, 'train')
-    run(['mim', 'train', 'mmaction', CONFIG, '--gpus', '0', '--work-dir',
+    mim = [sys.executable, '-m', 'mim']
+    run([*mim, 'train', 'mmaction', CONFIG, '--gpus', '0', '--work-dir',
          train_dir, '--cfg-options', *options], osp.join(work, 'train.log'))
     best = sorted(glob.glob(osp.join(train_dir, 'best_*.pth')))
     if not best:
         sys.exit(f'no best checkpoint in {train_dir}')
     print(f'[2/4] trained ({time.time() - start:.0f} s): {best[-1]}')
 
-    text = run(['mim', 'test', 'mmaction', CONFIG, '--checkpoint', best[-1],
+    text = run([*mim, 'test', 'mmaction', CONFIG, '--checkpoint', best[-1],
                 '--gpus', '0', '--work-dir', osp.join(work, 'test'),
                 '--cfg-options', *options], osp.join(work, 'test.log'))
     found = re.findall(r'acc/top1: ([0-9.]+)', text)

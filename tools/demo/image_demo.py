@@ -1,0 +1,481 @@
+#!/usr/bin/env python
+"""Run a UniFormer detector, segmentor or pose estimator on image files.
+
+    python tools/demo/image_demo.py det  IMAGE CONFIG [CHECKPOINT] \
+        --out-dir DIR [--score-thr 0.3] [--device cpu]
+    python tools/demo/image_demo.py seg  IMAGE CONFIG [CHECKPOINT] \
+        --out-dir DIR [--opacity 0.5] [--device cpu]
+    python tools/demo/image_demo.py pose IMAGE CONFIG [CHECKPOINT] \
+        --out-dir DIR [--det-config DET_CONFIG [--det-checkpoint DET_CKPT]
+                       | --bboxes COCO_JSON] [--kpt-thr 0.3] [--device cpu]
+
+IMAGE is an image file or a folder of images. Inference goes through the
+hosts' inferencers (``mmdet.apis.DetInferencer``,
+``mmseg.apis.MMSegInferencer``, ``mmpose.apis.MMPoseInferencer``); for each
+image ``<stem>`` the demo writes into ``--out-dir``
+
+* ``<stem>_<task>.jpg``: the visualisation, at the input's size;
+* ``<stem>_<task>.json``: the predictions (det: boxes over the score
+  threshold; seg: the classes present; pose: boxes and keypoints);
+* ``<stem>_seg.png`` (seg only): the label map, one uint8 (uint16 above
+  255 classes) label index per input pixel;
+
+and prints one summary line per image, e.g.::
+
+    det 000000000785.jpg: 2 boxes >= 0.30 [person x1, skis x1] -> out/...
+    seg 000000000785.jpg: 425x640 mask, 12 classes [wall 31.2%, ...] -> ...
+    pose 000000000785.jpg: 1 persons x 17 keypoints (boxes: json, mean
+        keypoint score 0.71) -> out/000000000785_pose.jpg
+
+CHECKPOINT (and ``--det-checkpoint``) may be an mm-format checkpoint or an
+official UniFormer file (detection, segmentation, mmpose 0.x pose, or an
+ImageNet backbone, which initialises the backbone only): it is converted
+while loading (``mmuniformer.models.convert``). Without a checkpoint the
+model is randomly initialised and the predictions are meaningless (a
+warning says so): useful only to try a config.
+
+Pose person boxes, in order of preference: ``--bboxes`` (the non-crowd
+annotations of the image, matched by file name, in a COCO-format json),
+``--det-config`` (a detector config, e.g. one of ours, whose class
+``--det-cat-id`` is "person"; boxes over ``--score-thr``), otherwise the
+whole image as one box. MMPoseInferencer 1.3.2 ignores user boxes for
+top-down models, so ``--bboxes`` runs ``mmpose.apis.inference_topdown``
+and draws with the inferencer's visualiser.
+"""
+import argparse
+import contextlib
+import json
+import logging
+import os
+import os.path as osp
+import sys
+import warnings
+
+TASKS = ('det', 'seg', 'pose')
+SCOPES = dict(det='mmdet', seg='mmseg', pose='mmpose')
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+RANDOM_INIT_MSG = ('no {what} given: the model is randomly initialised and '
+                   'its predictions are meaningless')
+
+
+# -- command line ------------------------------------------------------------
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='task', metavar='{det,seg,pose}')
+    sub.required = True
+    helps = dict(det='instance detection / segmentation (MMDetection)',
+                 seg='semantic segmentation (MMSegmentation)',
+                 pose='top-down 2D pose estimation (MMPose)')
+    parsers = {}
+    for task in TASKS:
+        p = sub.add_parser(task, help=helps[task], description=helps[task])
+        p.add_argument('image', help='an image file or a folder of images')
+        p.add_argument('config', help=f'a UniFormer {SCOPES[task]} config')
+        p.add_argument('checkpoint', nargs='?', default=None,
+                       help='mm-format or official UniFormer checkpoint '
+                       '(omitted: random weights)')
+        p.add_argument('--out-dir', required=True,
+                       help='folder for the visualisations and predictions')
+        p.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+        p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                       help='override config settings, key=value')
+        parsers[task] = p
+    parsers['det'].add_argument(
+        '--score-thr', type=float, default=0.3,
+        help='boxes with a lower score are neither drawn nor counted')
+    parsers['seg'].add_argument('--opacity', type=float, default=0.5,
+                                help='opacity of the drawn label map')
+    pose = parsers['pose']
+    pose.add_argument('--det-config', default=None,
+                      help='detector config giving the person boxes')
+    pose.add_argument('--det-checkpoint', default=None,
+                      help='its checkpoint (mm-format or official)')
+    pose.add_argument('--det-cat-id', type=int, default=0,
+                      help='the detector class of "person" (COCO: 0)')
+    pose.add_argument('--score-thr', type=float, default=0.3,
+                      help='detector person boxes with a lower score are '
+                      'dropped')
+    pose.add_argument('--bboxes', default=None,
+                      help='COCO-format json whose annotations give the '
+                      'person boxes (images matched by file name)')
+    pose.add_argument('--kpt-thr', type=float, default=0.3,
+                      help='keypoints with a lower score are not drawn')
+    return parser.parse_args(argv)
+
+
+def fail(msg):
+    sys.exit(f'error: {msg}')
+
+
+def check_file(path, what):
+    if path is not None and not osp.isfile(path):
+        fail(f'{what} {path} does not exist')
+
+
+def collect_images(path):
+    """Sorted image files of ``path`` (a file or a folder)."""
+    if osp.isdir(path):
+        files = sorted(
+            osp.join(path, name) for name in os.listdir(path)
+            if name.lower().endswith(IMAGE_EXTS)
+            and osp.isfile(osp.join(path, name)))
+        if not files:
+            fail(f'no image ({"/".join(IMAGE_EXTS)}) in folder {path}')
+        return files
+    if not osp.isfile(path):
+        fail(f'image {path} does not exist')
+    return [path]
+
+
+def load_config(path, task, cfg_options=None):
+    """The config, checked to be one of ``task``'s host."""
+    from mmengine.config import Config
+    check_file(path, 'config')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope')
+    if scope != SCOPES[task]:
+        fail(f'{path} is a {scope or "scope-less"} config, but the {task} '
+             f'demo needs an {SCOPES[task]} config')
+    if task == 'pose' and cfg.get('data_mode', 'topdown') != 'topdown':
+        fail(f'{path}: only top-down pose configs are supported')
+    return cfg
+
+
+@contextlib.contextmanager
+def quiet_host_weight_messages():
+    """The hosts' inferencers are built without weights (we load them
+    afterwards, converting official files), so their "checkpoint is not
+    loaded" / "weights is None" messages would be wrong: drop those two,
+    whether they come as warnings or as mmengine log records."""
+    pattern = r'(Checkpoint is not loaded|weights is None)'
+
+    class _Drop(logging.Filter):
+        def filter(self, record):
+            msg = record.getMessage()
+            return not ('Checkpoint is not loaded' in msg
+                        or 'weights is None' in msg)
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    drop = _Drop()
+    logger.addFilter(drop)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message=pattern)
+            yield
+    finally:
+        logger.removeFilter(drop)
+
+
+def load_weights(model, checkpoint, what='CHECKPOINT'):
+    """Load ``checkpoint`` (mm-format or official) into ``model`` and say
+    how much of the model it covered. Returns the raw checkpoint (for its
+    meta) or None when there is none (random init, with a warning)."""
+    if checkpoint is None:
+        warnings.warn(RANDOM_INIT_MSG.format(what=what), UserWarning,
+                      stacklevel=2)
+        return None
+    from mmuniformer.models.checkpoint import (CheckpointMismatchError,
+                                               head_dim_from_checkpoint)
+    from mmuniformer.models.convert import (convert_checkpoint,
+                                            load_as_mm_checkpoint)
+
+    check_file(checkpoint, what.lower().replace('_', ' '))
+    quiet = logging.getLogger('mmuniformer.image_demo.load')
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False  # we report the mismatches below, compactly
+    try:
+        ckpt = load_as_mm_checkpoint(model, checkpoint, strict=False,
+                                     logger=quiet)
+        converted = convert_checkpoint(ckpt, source=checkpoint)
+    except CheckpointMismatchError as err:
+        fail(str(err))
+    state = converted['state_dict']
+    family = converted['meta']['uniformer']['family']
+    own = model.state_dict()
+    loaded = [k for k in own if k in state and state[k].shape == own[k].shape]
+    wrong_shape = [k for k in own if k in state and k not in loaded]
+    if not loaded:
+        fail(f'{checkpoint} ({family} checkpoint) has no weight for this '
+             'model: wrong checkpoint for the config?')
+    backbone = getattr(model, 'backbone', None)
+    ckpt_head_dim = head_dim_from_checkpoint(ckpt, checkpoint)
+    model_head_dim = getattr(backbone, 'head_dim', None)
+    if None not in (ckpt_head_dim, model_head_dim) and \
+            ckpt_head_dim != model_head_dim:
+        fail(f'{checkpoint} was trained with head_dim={ckpt_head_dim} but '
+             f'the config builds head_dim={model_head_dim}: set '
+             f'model.backbone.head_dim={ckpt_head_dim}')
+    print(f'loaded {len(loaded)}/{len(own)} tensors from {checkpoint} '
+          f'({family} checkpoint)')
+    if wrong_shape:
+        warnings.warn(f'{len(wrong_shape)} tensors of {checkpoint} do not '
+                      f'fit the model and were skipped: {wrong_shape[:5]}')
+    if not any(not k.startswith('backbone.') for k in loaded):
+        warnings.warn(f'{checkpoint} holds backbone weights only: the '
+                      'neck / heads are randomly initialised')
+    return ckpt
+
+
+def checkpoint_dataset_meta(ckpt):
+    """``dataset_meta`` saved by an mm-format checkpoint (keys lowercased),
+    or the mmcv 0.x ``CLASSES`` / ``PALETTE``; None when absent."""
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    if isinstance(meta.get('dataset_meta'), dict):
+        return {k.lower(): v for k, v in meta['dataset_meta'].items()}
+    if meta.get('CLASSES'):
+        out = dict(classes=list(meta['CLASSES']))
+        if meta.get('PALETTE'):
+            out['palette'] = [list(c) for c in meta['PALETTE']]
+        return out
+    return None
+
+
+def config_dataset_meta(cfg, scope):
+    """Class names and palette of the config's test dataset."""
+    from mmengine.registry import DATASETS, init_default_scope
+    init_default_scope(scope)
+    dataset_cfg = cfg.test_dataloader.dataset.copy()
+    dataset_cfg['lazy_init'] = True
+    return dict(DATASETS.build(dataset_cfg).metainfo)
+
+
+def output_paths(out_dir, image, task):
+    stem = osp.splitext(osp.basename(image))[0]
+    base = osp.join(out_dir, f'{stem}_{task}')
+    return base + '.jpg', base + '.json'
+
+
+def write_outputs(vis_rgb, record, vis_path, json_path):
+    import mmcv
+    mmcv.imwrite(vis_rgb[..., ::-1], vis_path)  # host visualisations: RGB
+    with open(json_path, 'w') as f:
+        json.dump(record, f, indent=1)
+
+
+def _round(values, ndigits=2):
+    return [[round(float(v), ndigits) for v in row] for row in values]
+
+
+def _unwrap(value):
+    """Hosts return a bare object for one input and a list for several."""
+    return value[0] if isinstance(value, (list, tuple)) else value
+
+
+# -- det ---------------------------------------------------------------------
+def run_det(args, cfg, images):
+    from mmdet.apis import DetInferencer
+    with quiet_host_weight_messages():
+        inferencer = DetInferencer(cfg, None, device=args.device,
+                                   show_progress=False)
+    ckpt = load_weights(inferencer.model, args.checkpoint)
+    meta = checkpoint_dataset_meta(ckpt)
+    if meta and meta.get('classes'):
+        inferencer.model.dataset_meta.update(meta)
+        inferencer.visualizer.dataset_meta = inferencer.model.dataset_meta
+    classes = inferencer.model.dataset_meta['classes']
+
+    records = []
+    for image in images:
+        out = inferencer(image, return_datasamples=True, return_vis=True,
+                         no_save_vis=True, pred_score_thr=args.score_thr)
+        pred = _unwrap(out['predictions']).pred_instances.cpu()
+        keep = pred.scores >= args.score_thr
+        labels = pred.labels[keep].tolist()
+        names = [classes[i] if i < len(classes) else str(i) for i in labels]
+        counts = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        vis_path, json_path = output_paths(args.out_dir, image, 'det')
+        record = dict(
+            image=image, task='det', score_thr=args.score_thr,
+            num_boxes=len(labels), bboxes=_round(pred.bboxes[keep].numpy()),
+            scores=[round(float(s), 4) for s in pred.scores[keep]],
+            labels=labels, classes=names,
+            has_masks='masks' in pred, vis=vis_path)
+        write_outputs(_unwrap(out['visualization']), record, vis_path,
+                      json_path)
+        listing = ', '.join(f'{n} x{c}' for n, c in sorted(
+            counts.items(), key=lambda kv: -kv[1]))
+        print(f'det {osp.basename(image)}: {len(labels)} boxes >= '
+              f'{args.score_thr:.2f} [{listing}] -> {vis_path}')
+        records.append(record)
+    return records
+
+
+# -- seg ---------------------------------------------------------------------
+def run_seg(args, cfg, images):
+    import mmcv
+    import numpy as np
+    from mmseg.apis import MMSegInferencer
+    meta = config_dataset_meta(cfg, 'mmseg')
+    with quiet_host_weight_messages():
+        inferencer = MMSegInferencer(cfg, None, device=args.device)
+    ckpt = load_weights(inferencer.model, args.checkpoint)
+    meta.update(checkpoint_dataset_meta(ckpt) or {})
+    classes, palette = meta.get('classes'), meta.get('palette')
+    num_classes = inferencer.model.decode_head.num_classes
+    if not classes or len(classes) != num_classes:
+        classes = [str(i) for i in range(num_classes)]
+    if not palette or len(palette) != len(classes):
+        rng = np.random.RandomState(42)
+        palette = rng.randint(0, 255, (len(classes), 3)).tolist()
+    # the inferencer's visualize() takes them from model.dataset_meta
+    inferencer.model.dataset_meta = dict(classes=classes, palette=palette)
+
+    records = []
+    for image in images:
+        out = inferencer(image, return_vis=True, opacity=args.opacity)
+        mask = _unwrap(out['predictions'])
+        if isinstance(mask, dict):
+            mask = mask['sem_seg']
+        mask = np.asarray(mask)
+        ids, counts = np.unique(mask, return_counts=True)
+        order = np.argsort(-counts)
+        present = [dict(label=int(ids[i]), name=classes[int(ids[i])],
+                        fraction=round(float(counts[i]) / mask.size, 4))
+                   for i in order]
+        vis_path, json_path = output_paths(args.out_dir, image, 'seg')
+        mask_path = osp.splitext(vis_path)[0] + '.png'
+        mmcv.imwrite(mask.astype(np.uint8 if num_classes <= 256
+                                 else np.uint16), mask_path)
+        record = dict(image=image, task='seg', height=int(mask.shape[0]),
+                      width=int(mask.shape[1]), num_classes=len(present),
+                      classes=present, mask=mask_path, vis=vis_path)
+        write_outputs(_unwrap(out['visualization']), record, vis_path,
+                      json_path)
+        top = ', '.join(f'{c["name"]} {100 * c["fraction"]:.1f}%'
+                        for c in present[:5])
+        more = ', ...' if len(present) > 5 else ''
+        print(f'seg {osp.basename(image)}: {mask.shape[0]}x{mask.shape[1]} '
+              f'mask, {len(present)} classes [{top}{more}] -> {vis_path}')
+        records.append(record)
+    return records
+
+
+# -- pose --------------------------------------------------------------------
+def coco_person_boxes(json_path):
+    """``{file name: (N, 4) xyxy}`` from a COCO-format json (non-crowd
+    annotations of the person category, or of any if it has none)."""
+    import numpy as np
+    with open(json_path) as f:
+        coco = json.load(f)
+    if not isinstance(coco, dict) or 'images' not in coco or \
+            'annotations' not in coco:
+        fail(f'{json_path} is not a COCO-format json (images, annotations)')
+    person = [c['id'] for c in coco.get('categories', [])
+              if c.get('name') == 'person']
+    names = {img['id']: osp.basename(img['file_name'])
+             for img in coco['images']}
+    boxes = {name: [] for name in names.values()}
+    for ann in coco['annotations']:
+        if ann.get('iscrowd', 0) or (person and
+                                     ann.get('category_id') not in person):
+            continue
+        x, y, w, h = ann['bbox']
+        if w > 0 and h > 0 and ann['image_id'] in names:
+            boxes[names[ann['image_id']]].append([x, y, x + w, y + h])
+    return {name: np.array(b, dtype=np.float32).reshape(-1, 4)
+            for name, b in boxes.items()}
+
+
+def run_pose(args, cfg, images):
+    import numpy as np
+    from mmpose.apis import MMPoseInferencer, inference_topdown
+    from mmpose.structures import merge_data_samples
+
+    if args.bboxes is not None and args.det_config is not None:
+        fail('give either --bboxes or --det-config, not both')
+    if args.det_checkpoint is not None and args.det_config is None:
+        fail('--det-checkpoint needs --det-config')
+    check_file(args.bboxes, 'box file')
+    json_boxes = coco_person_boxes(args.bboxes) if args.bboxes else None
+    det_model = 'whole_image'
+    if args.det_config is not None:
+        load_config(args.det_config, 'det')  # checks it early and clearly
+        det_model = args.det_config
+    with quiet_host_weight_messages():
+        inferencer = MMPoseInferencer(pose2d=cfg, device=args.device,
+                                      det_model=det_model,
+                                      det_cat_ids=args.det_cat_id)
+    pose = inferencer.inferencer  # the Pose2DInferencer
+    load_weights(pose.model, args.checkpoint)
+    if pose.detector is not None:
+        load_weights(pose.detector.model, args.det_checkpoint,
+                     what='DET_CHECKPOINT')
+
+    records = []
+    for image in images:
+        name = osp.basename(image)
+        if json_boxes is not None:
+            source = 'json'
+            boxes = json_boxes.get(name)
+            if boxes is None:
+                warnings.warn(f'{name} is not in {args.bboxes}: whole image')
+                source = 'whole image'
+            elif len(boxes) == 0:
+                warnings.warn(f'{name} has no person box in {args.bboxes}: '
+                              'whole image')
+                source = 'whole image'
+            samples = inference_topdown(pose.model, image, boxes)
+            pred = merge_data_samples(samples)
+            vis = pose.visualize([image], [pred], return_vis=True,
+                                 draw_bbox=True, kpt_thr=args.kpt_thr)[0]
+        else:
+            source = 'detector' if pose.detector is not None else \
+                'whole image'
+            out = next(inferencer(image, return_vis=True,
+                                  return_datasamples=True, draw_bbox=True,
+                                  bbox_thr=args.score_thr,
+                                  kpt_thr=args.kpt_thr))
+            pred = _unwrap(out['predictions'])
+            vis = _unwrap(out['visualization'])
+        inst = pred.pred_instances
+        keypoints = np.asarray(inst.keypoints)
+        scores = np.asarray(inst.keypoint_scores)
+        bboxes = np.asarray(inst.bboxes).reshape(-1, 4)
+        height, width = vis.shape[:2]
+        if source == 'detector' and len(bboxes) == 1 and np.allclose(
+                bboxes[0], [0, 0, width, height]):
+            source = 'whole image, no person detected'
+        vis_path, json_path = output_paths(args.out_dir, image, 'pose')
+        record = dict(
+            image=image, task='pose', box_source=source,
+            num_persons=int(keypoints.shape[0]),
+            num_keypoints=int(keypoints.shape[1]), bboxes=_round(bboxes),
+            keypoints=[_round(k) for k in keypoints],
+            keypoint_scores=_round(scores, 4), vis=vis_path)
+        write_outputs(vis, record, vis_path, json_path)
+        mean = float(scores.mean()) if scores.size else 0.0
+        print(f'pose {name}: {keypoints.shape[0]} persons x '
+              f'{keypoints.shape[1]} keypoints (boxes: {source}, mean '
+              f'keypoint score {mean:.2f}) -> {vis_path}')
+        records.append(record)
+    return records
+
+
+RUNNERS = dict(det=run_det, seg=run_seg, pose=run_pose)
+
+
+def main(argv=None):
+    """Run the demo; returns one prediction record (as in the json) per
+    image."""
+    import mmuniformer  # noqa: F401  (compat fixes, registry): first
+    args = parse_args(argv)
+    images = collect_images(args.image)
+    check_file(args.checkpoint, 'checkpoint')
+    cfg = load_config(args.config, args.task, args.cfg_options)
+    os.makedirs(args.out_dir, exist_ok=True)
+    return RUNNERS[args.task](args, cfg, images)
+
+
+if __name__ == '__main__':
+    main()
