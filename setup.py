@@ -5,11 +5,47 @@ pip cannot resolve them correctly (mmcv 2.1.0 must be compiled against the
 installed torch with ``--no-build-isolation``; torch must keep the user's own
 build). ``tools/install.sh`` installs them in the right order.
 """
+import os
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
+# What mim reads from an installed package: <pkg>/.mim/model-index.yml, the
+# metafiles it imports and the configs they name (relative to .mim/).
+MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
+
+
+def add_mim_extension():
+    """Expose configs/, tools/ and model-index.yml as ``mmuniformer/.mim``:
+    relative symlinks for editable installs (edits show at once), real
+    copies for wheel / sdist builds (shipped through package_data)."""
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build',
+                                          'build_py', 'install')):
+        mode = 'copy'
+    else:
+        return
+    mim_dir = osp.join(HERE, 'mmuniformer', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for item in MIM_ITEMS:
+        src, dst = osp.join(HERE, item), osp.join(mim_dir, item)
+        if not osp.exists(src) or (mode == 'copy' and osp.islink(dst)):
+            continue
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src, dst)
 
 
 def read_version():
@@ -26,6 +62,8 @@ def read_readme():
     with open(path, encoding='utf-8') as f:
         return f.read()
 
+
+add_mim_extension()
 
 setup(
     name='mmuniformer',
