@@ -11,156 +11,25 @@
 # (usable as it is: OfficialCheckpointHook below converts it while loading).
 # AmpOptimWrapper needs a GPU: on CPU, override it in a derived config with
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=...)
-_base_ = ['mmpose::_base_/default_runtime.py']
-custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
-# Official mmpose 0.x checkpoints (keypoint_head.*) work as they are with
-# `load_from` / `mim test --checkpoint`: converted while loading.
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='mmuniformer.OfficialCheckpointHook')
-]
+_base_ = ['./_base_/td-hm_uniformer_coco.py']
 
-# runtime
-max_epochs = 210
-train_cfg = dict(max_epochs=max_epochs, val_interval=10)
-base_lr = 2e-3
-
-# optimizer
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale='dynamic',
-    optimizer=dict(
-        type='AdamW', lr=base_lr, betas=(0.9, 0.999), weight_decay=0.01))
-
-# learning policy
-param_scheduler = [
-    dict(
-        type='LinearLR', begin=0, end=500, start_factor=0.001,
-        by_epoch=False),  # warm-up
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_epochs,
-        milestones=[170, 200],
-        gamma=0.1,
-        by_epoch=True)
-]
-
-# the official total batch: 8 GPUs x 128
-auto_scale_lr = dict(base_batch_size=1024)
-
-# hooks
-default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
-
-# codec settings (blur_kernel_size = the official modulate_kernel, used only
-# by the DARK decoder; the official post-process is 'default')
+# codec settings and what depends on them
 codec = dict(
-    type='MSRAHeatmap',
-    input_size=(288, 384),
-    heatmap_size=(72, 96),
-    sigma=3,
-    blur_kernel_size=11)
-
-# model settings
-# Download uniformer_small_in1k.pth (official ImageNet zoo).
-pretrained = 'checkpoints/uniformer_small_in1k.pth'
-model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    backbone=dict(
-        type='mmuniformer.UniFormer',
-        arch='small',
-        head_dim=64,
-        attn_mode='global',
-        drop_path_rate=0.2,
-        # the official pose backbone returns only the stride-32, 512-ch map
-        out_indices=(3, ),
-        frozen_stages=-1,
-        norm_eval=False,
-        with_cp=False,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    head=dict(
-        type='HeatmapHead',
-        in_channels=512,
-        out_channels=17,
-        deconv_out_channels=(256, 256, 256),
-        deconv_kernel_sizes=(4, 4, 4),
-        loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec),
-    test_cfg=dict(
-        flip_test=True,
-        flip_mode='heatmap',
-        shift_heatmap=True,
-    ))
-
-# base dataset settings
-dataset_type = 'CocoDataset'
-data_mode = 'topdown'
-data_root = 'data/coco/'
-
-# pipelines: official flip 0.5, half body (> 8 visible joints, p 0.3),
-# rotation (rot_factor 40, p 0.6), scale (scale_factor 0.5), no bbox shift
+    _base_.codec, input_size=(288, 384), heatmap_size=(72, 96), sigma=3)
 train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody'),
-    dict(
-        type='RandomBBoxTransform',
-        shift_prob=0.,
-        scale_factor=(0.5, 1.5),
-        rotate_factor=80.,
-        rotate_prob=0.6),
+    *_base_.train_pipeline[:-3],
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs')
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    *_base_.val_pipeline[:-2],
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs')
 ]
 
-# data loaders
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/person_keypoints_train2017.json',
-        data_prefix=dict(img='train2017/'),
-        pipeline=train_pipeline,
-    ))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/person_keypoints_val2017.json',
-        bbox_file='data/coco/person_detection_results/'
-        'COCO_val2017_detections_AP_H_56_person.json',
-        data_prefix=dict(img='val2017/'),
-        test_mode=True,
-        pipeline=val_pipeline,
-    ))
-test_dataloader = val_dataloader
+model = dict(head=dict(decoder=codec))
 
-# evaluators
-val_evaluator = dict(
-    type='CocoMetric',
-    ann_file=data_root + 'annotations/person_keypoints_val2017.json')
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader
