@@ -23,8 +23,16 @@ test in ``tests/test_compat`` that fails without it.
    therefore mapped to :func:`history_buffer_attr`, which resolves public
    methods of ``HistoryBuffer`` and nothing else. Any other object in a
    checkpoint is still refused.
+3. :func:`fix_mmpose_keypoint_radius` -- MMPose 1.3.2 draws keypoints with
+   ``radius=np.array([r])`` and its OpenCV backend calls ``int(radius)``:
+   a TypeError with numpy >= 2.4 as soon as one keypoint is drawn, which
+   breaks every pose visualisation (inferencer, visualisation hook). The
+   OpenCV ``draw_circles`` gets a scalar radius. Importing mmpose's
+   visualisers takes seconds, so the patch is applied when that module is
+   first imported (or at once if it already is), not by importing it.
 """
 import importlib
+import importlib.abc
 import importlib.util
 import os.path as osp
 import sys
@@ -136,9 +144,83 @@ def allow_mmengine_checkpoint_globals() -> bool:
     return True
 
 
+class _PatchingLoader(importlib.abc.Loader):
+    """Runs the real loader, then ``patch(module)``."""
+
+    def __init__(self, loader, patch):
+        self._loader, self._patch = loader, patch
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name):  # get_source, get_filename, ...
+        return getattr(self._loader, name)
+
+
+class _PostImportPatcher(importlib.abc.MetaPathFinder):
+    """Patches module ``name`` right after it is first imported."""
+
+    def __init__(self, name, patch):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _PatchingLoader(spec.loader, self.patch)
+                return spec
+        return None
+
+
+def patch_after_import(name: str, patch) -> None:
+    """Call ``patch(module)`` for ``name`` now if imported, else on import."""
+    if name in sys.modules:
+        patch(sys.modules[name])
+    elif not any(isinstance(f, _PostImportPatcher) and f.name == name
+                 for f in sys.meta_path):
+        sys.meta_path.insert(0, _PostImportPatcher(name, patch))
+
+
+def _scalar_keypoint_radius(module):
+    import numpy as np
+    cls = module.OpencvBackendVisualizer
+    original = cls.draw_circles
+    if getattr(original, '_mmuniformer_scalar_radius', False):
+        return
+
+    def draw_circles(self, center, radius, *args, **kwargs):
+        if (self.backend == 'opencv' and isinstance(radius, np.ndarray)
+                and radius.size == 1):
+            radius = radius.item()
+        return original(self, center, radius, *args, **kwargs)
+
+    draw_circles._mmuniformer_scalar_radius = True
+    draw_circles.__doc__ = original.__doc__
+    cls.draw_circles = draw_circles
+
+
+def fix_mmpose_keypoint_radius() -> bool:
+    """Scalar keypoint radius for MMPose's OpenCV visualiser (see module
+    docstring). Returns False when mmpose is not installed."""
+    if importlib.util.find_spec('mmpose') is None:
+        return False
+    patch_after_import('mmpose.visualization.opencv_backend_visualizer',
+                       _scalar_keypoint_radius)
+    return True
+
+
 def apply_all():
     """Apply every fix once per process."""
-    for fix in (fix_mmaction_missing_drn, allow_mmengine_checkpoint_globals):
+    for fix in (fix_mmaction_missing_drn, allow_mmengine_checkpoint_globals,
+                fix_mmpose_keypoint_radius):
         if fix.__name__ not in _APPLIED:
             fix()
             _APPLIED.add(fix.__name__)

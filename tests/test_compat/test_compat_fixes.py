@@ -137,3 +137,36 @@ def test_getattr_payloads_are_refused(tmp_path):
     torch.save({'x': GetattrPayload()}, path)
     with pytest.raises(Exception, match='not allowed'):
         torch.load(path)
+
+
+DRAW_KEYPOINT = '''
+{prelude}
+import numpy as np
+from mmpose.visualization import PoseLocalVisualizer
+vis = PoseLocalVisualizer(backend='opencv', radius=3)
+vis.set_image(np.zeros((32, 32, 3), np.uint8))
+vis.draw_circles(np.array([10., 12.]), radius=np.array([vis.radius]),
+                 face_colors=(255, 0, 0), edge_colors=(255, 0, 0),
+                 line_widths=3)
+print('DRAWN', int(vis.get_image().sum() > 0))
+'''
+
+
+def test_mmpose_keypoint_drawing_fails_without_the_fix():
+    res = _python(DRAW_KEYPOINT.format(prelude=''))
+    assert res.returncode != 0
+    assert 'TypeError' in res.stderr
+
+
+def test_mmpose_keypoint_drawing_works_after_import():
+    """Patched when mmpose's visualiser is imported after mmuniformer."""
+    res = _python(DRAW_KEYPOINT.format(prelude='import mmuniformer'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert 'DRAWN 1' in res.stdout
+
+
+def test_mmpose_patch_applies_when_imported_first():
+    res = _python(DRAW_KEYPOINT.format(
+        prelude='import mmpose.visualization\nimport mmuniformer'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert 'DRAWN 1' in res.stdout

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Run a UniFormer detector, segmentor or pose estimator on image files.
+r"""Run a UniFormer detector, segmentor or pose estimator on image files.
 
     python tools/demo/image_demo.py det  IMAGE CONFIG [CHECKPOINT] \
         --out-dir DIR [--score-thr 0.3] [--device cpu]
@@ -63,7 +63,7 @@ def parse_args(argv=None):
     from mmengine.config import DictAction
 
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='task', metavar='{det,seg,pose}')
     sub.required = True
@@ -140,8 +140,9 @@ def load_config(path, task, cfg_options=None):
         cfg.merge_from_dict(cfg_options)
     scope = cfg.get('default_scope')
     if scope != SCOPES[task]:
-        fail(f'{path} is a {scope or "scope-less"} config, but the {task} '
-             f'demo needs an {SCOPES[task]} config')
+        kind = f'an {scope}' if scope else 'a scope-less'
+        fail(f'{path} is {kind} config, but the {task} demo needs an '
+             f'{SCOPES[task]} config')
     if task == 'pose' and cfg.get('data_mode', 'topdown') != 'topdown':
         fail(f'{path}: only top-down pose configs are supported')
     return cfg
@@ -204,14 +205,24 @@ def load_weights(model, checkpoint, what='CHECKPOINT'):
     if not loaded:
         fail(f'{checkpoint} ({family} checkpoint) has no weight for this '
              'model: wrong checkpoint for the config?')
-    backbone = getattr(model, 'backbone', None)
-    ckpt_head_dim = head_dim_from_checkpoint(ckpt, checkpoint)
-    model_head_dim = getattr(backbone, 'head_dim', None)
-    if None not in (ckpt_head_dim, model_head_dim) and \
-            ckpt_head_dim != model_head_dim:
-        fail(f'{checkpoint} was trained with head_dim={ckpt_head_dim} but '
-             f'the config builds head_dim={model_head_dim}: set '
-             f'model.backbone.head_dim={ckpt_head_dim}')
+    # head_dim changes no shape, so a wrong one would load silently
+    model_head_dim = getattr(getattr(model, 'backbone', None), 'head_dim',
+                             None)
+    recorded = head_dim_from_checkpoint(ckpt, None)  # meta only
+    guessed = head_dim_from_checkpoint(ckpt, checkpoint)  # + file name
+
+    def advice(value):
+        return (f'the config builds head_dim={model_head_dim}: add '
+                f'--cfg-options model.backbone.head_dim={value}')
+
+    if model_head_dim is not None and recorded is not None and \
+            recorded != model_head_dim:
+        fail(f'{checkpoint} was trained with head_dim={recorded} but '
+             + advice(recorded))
+    if model_head_dim is not None and recorded is None and \
+            guessed is not None and guessed != model_head_dim:
+        warnings.warn(f'{checkpoint} is named like an official file with '
+                      f'head_dim={guessed} but ' + advice(guessed))
     print(f'loaded {len(loaded)}/{len(own)} tensors from {checkpoint} '
           f'({family} checkpoint)')
     if wrong_shape:
@@ -279,8 +290,13 @@ def run_det(args, cfg, images):
     ckpt = load_weights(inferencer.model, args.checkpoint)
     meta = checkpoint_dataset_meta(ckpt)
     if meta and meta.get('classes'):
-        inferencer.model.dataset_meta.update(meta)
-        inferencer.visualizer.dataset_meta = inferencer.model.dataset_meta
+        dataset_meta = inferencer.model.dataset_meta
+        dataset_meta.update(meta)
+        palette = dataset_meta.get('palette')
+        if not isinstance(palette, (list, tuple)) or \
+                len(palette) < len(dataset_meta['classes']):
+            dataset_meta['palette'] = 'random'  # config's does not fit
+        inferencer.visualizer.dataset_meta = dataset_meta
     classes = inferencer.model.dataset_meta['classes']
 
     records = []
@@ -319,6 +335,7 @@ def run_seg(args, cfg, images):
     meta = config_dataset_meta(cfg, 'mmseg')
     with quiet_host_weight_messages():
         inferencer = MMSegInferencer(cfg, None, device=args.device)
+    inferencer.show_progress = False
     ckpt = load_weights(inferencer.model, args.checkpoint)
     meta.update(checkpoint_dataset_meta(ckpt) or {})
     classes, palette = meta.get('classes'), meta.get('palette')
