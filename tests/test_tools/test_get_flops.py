@@ -56,7 +56,7 @@ class _Wrap(nn.Module):
         return self.fn(self, *args)
 
 
-# -- the attention handle ---------------------------------------------------
+# -- the attention handle -----------------------------------------------------
 def test_sdpa_handle_counts_both_matmuls():
     q = torch.randn(2, 3, 5, 4)
     k = torch.randn(2, 3, 7, 4)
@@ -92,7 +92,7 @@ def test_attention_module_by_hand():
                                                        C * C + C)
 
 
-# -- zoo figures ---------------------------------------------------------------
+# -- zoo figures --------------------------------------------------------------
 # (arch, GFLOPs of the ImageNet README, params of the official model with
 # its 1000-class head as measured in the reference, section 2)
 IMAGE_ROWS = [
@@ -147,7 +147,7 @@ def test_video_s8_per_view():
     assert _rel(res['params'], 21.40e6) < 0.005
 
 
-# -- whole models --------------------------------------------------------------
+# -- whole models -------------------------------------------------------------
 def test_detector_path_small_input():
     """The detector trace (official forward_dummy) on a reduced input: the
     backbone part equals the backbone alone; the params are the zoo's 41M."""
@@ -177,7 +177,7 @@ class _Backbone(nn.Module):
         return self.backbone(x)
 
 
-# -- command line ----------------------------------------------------------------
+# -- command line -------------------------------------------------------------
 def test_cli_markdown_row():
     if not osp.isfile(VIDEO_S8):
         pytest.skip(f'{VIDEO_S8} not found')
