@@ -3,7 +3,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
 from ..models.checkpoint import CheckpointMismatchError, unwrap_checkpoint
-from ..models.convert import LABEL_ORDERS, convert_checkpoint, detect_family
+from ..models.convert import (LABEL_ORDERS, applicable_label_order,
+                              convert_checkpoint, detect_family)
 from ..registry import HOOKS
 
 # Families whose keys already match OpenMMLab 2.0 models.
@@ -39,10 +40,7 @@ class OfficialCheckpointHook(Hook):
             return  # not a UniFormer checkpoint: leave it to mmengine
         if family in _NATIVE:
             return
-        label_order = self.label_order
-        if family != 'video' or 'head.weight' not in state or \
-                state['head.weight'].shape[0] not in (400, 600):
-            label_order = 'official'
+        label_order = applicable_label_order(checkpoint, self.label_order)
         converted = convert_checkpoint(checkpoint, source='load_from',
                                        label_order=label_order)
         for key in ('model_state', 'model'):

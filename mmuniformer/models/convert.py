@@ -129,12 +129,31 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     return dict(state_dict=out, meta=dict(uniformer=meta))
 
 
+def applicable_label_order(ckpt: dict, requested: str) -> str:
+    """``requested`` where it applies -- an official video checkpoint with a
+    400/600-row Kinetics head -- else ``'official'`` (a no-op)."""
+    if requested == 'official':
+        return requested
+    try:
+        state, wrapper = unwrap_checkpoint(ckpt)
+        family = detect_family(state, wrapper)
+    except CheckpointMismatchError:
+        return 'official'
+    head = state.get('head.weight')
+    if family != 'video' or head is None or head.shape[0] not in (400, 600):
+        return 'official'
+    return requested
+
+
 def to_mm_state_dict(ckpt: dict, source: str = '<checkpoint>',
                      label_order: str = 'official') -> dict:
     """State dict of a whole OpenMMLab model from an official or already
-    converted checkpoint object (already converted ones pass unchanged)."""
-    return convert_checkpoint(ckpt, source=source,
-                              label_order=label_order)['state_dict']
+    converted checkpoint object (already converted ones pass unchanged).
+    ``label_order`` applies where it can (see :func:`applicable_label_order`).
+    """
+    return convert_checkpoint(
+        ckpt, source=source,
+        label_order=applicable_label_order(ckpt, label_order))['state_dict']
 
 
 def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,

@@ -152,3 +152,39 @@ def test_generator_refuses_sizes_decord_cannot_read(tmp_path):
     with pytest.raises(RuntimeError, match='decord decodes'):
         make_motion_dataset(str(tmp_path), num_train=1, num_val=0, size=48,
                             splits=('train', ))
+
+
+def test_video_demo_on_a_real_clip_with_kinetics_labels(shared_data, tmp_path):
+    """The demo on a real Kinetics clip: a K400 config (tiny backbone,
+    random weights saved as an official video file) prints 5 K400 names."""
+    from mmuniformer import labels
+    from mmuniformer.models import UniFormer3D
+    configs = sorted(glob.glob(K400_GLOB))
+    cfg_path = tmp_path / 'k400_tiny.py'
+    cfg_path.write_text(
+        f"_base_ = [{configs[0]!r}]\n"
+        "model = dict(backbone=dict(arch=dict(_delete_=True, depths=(1, 1, "
+        "2, 1), embed_dims=(16, 32, 64, 64), head_dim=16), init_cfg=None),"
+        " cls_head=dict(in_channels=64))\n")
+    backbone = UniFormer3D(dict(depths=(1, 1, 2, 1),
+                                embed_dims=(16, 32, 64, 64), head_dim=16))
+    state = dict(backbone.state_dict())
+    state['head.weight'] = torch.randn(400, 64) * 0.05
+    state['head.bias'] = torch.zeros(400)
+    official_index = labels.official_classes('k400').index('marching')
+    state['head.bias'][official_index] = 50.  # official row of 'marching'
+    official = tmp_path / 'official_k400.pth'
+    torch.save({'model_state': state}, official)
+    res = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo', 'video_demo.py'),
+         osp.join(shared_data, 'video', 'demo.mp4'), str(cfg_path),
+         str(official), '--labels', 'k400', '--topk', '5'],
+        capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    ranked = re.findall(r'^\s+\d\. (.+?)  \(([0-9.]+)\)$', res.stdout,
+                        flags=re.M)
+    assert len(ranked) == 5
+    k400 = set(labels.mmaction_classes('k400'))
+    assert all(name in k400 for name, _ in ranked)
+    # the official head row is matched to its name, not to its index
+    assert ranked[0][0] == 'marching' and float(ranked[0][1]) > 0.99

@@ -44,13 +44,14 @@ def load_labels(spec):
         return [line.strip() for line in f if line.strip()]
 
 
-def classify(video, config, checkpoint, device='cpu'):
-    """Scores ``(num_classes,)`` of one video."""
+def classify(video, config, checkpoint, device='cpu', label_order='official'):
+    """Scores ``(num_classes,)`` of one video. ``label_order='mmaction'``
+    puts an official Kinetics head into MMAction2's class order."""
     import mmuniformer  # noqa: F401  (compat fixes, registry)
     from mmaction.apis import inference_recognizer, init_recognizer
     from mmuniformer.models.convert import load_as_mm_checkpoint
     model = init_recognizer(config, None, device=device)
-    load_as_mm_checkpoint(model, checkpoint)
+    load_as_mm_checkpoint(model, checkpoint, label_order=label_order)
     result = inference_recognizer(model, video)
     return result.pred_score.cpu()
 
@@ -61,7 +62,11 @@ def main(argv=None):
         if not osp.isfile(path):
             sys.exit(f'error: {path} does not exist')
     names = load_labels(args.labels)
-    scores = classify(args.video, args.config, args.checkpoint, args.device)
+    # k400 / k600 name MMAction2's order: put an official head in that order
+    from mmuniformer import labels
+    order = 'mmaction' if args.labels in labels.DATASETS else 'official'
+    scores = classify(args.video, args.config, args.checkpoint, args.device,
+                      label_order=order)
     if names is not None and len(names) != scores.numel():
         sys.exit(f'error: {len(names)} labels but the model has '
                  f'{scores.numel()} classes')
