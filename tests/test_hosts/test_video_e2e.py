@@ -188,3 +188,18 @@ def test_video_demo_on_a_real_clip_with_kinetics_labels(shared_data, tmp_path):
     assert all(name in k400 for name, _ in ranked)
     # the official head row is matched to its name, not to its index
     assert ranked[0][0] == 'marching' and float(ranked[0][1]) > 0.99
+
+
+def test_main_job_script_runs_end_to_end(tmp_path):
+    """tools/demo/motion_demo.py (the README's first command) on a reduced
+    budget: data, mim train, mim test, demo; top-1 printed."""
+    res = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo', 'motion_demo.py'),
+         '--work-dir', str(tmp_path), '--epochs', '4', '--num-train', '16',
+         '--num-val', '8'], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    top1 = re.findall(r'held-out top-1 over 8 clips: ([0-9.]+)%', res.stdout)
+    assert top1 and 0. <= float(top1[0]) <= 100.
+    assert '[4/4] demo on' in res.stdout
+    assert re.search(r'^\s+1\. moving (right|left|up|down)', res.stdout,
+                     flags=re.M)
