@@ -4,40 +4,24 @@
 # x 5 = 40 videos per step (x2 clips by repeated augmentation, which is dropped
 # here: see sthv1_segment.py), lr 2.5e-4, 60 epochs, warmup 5, drop path 0.6,
 # seed 6666.
-_base_ = [
-    './_base_/uniformer3d_model.py', './_base_/uniformer3d_schedule.py',
-    './_base_/sthv1_segment.py'
-]
+_base_ = ['./uniformer-small_kinetics400-pre_8xb4-u16-60e_sthv1-rgb.py']
 
-num_classes = 174
-base_lr = 2.5e-4
-max_epochs = 60
-warmup_epochs = 5
 # Official Kinetics-400 UniFormer-B 16x4 video checkpoint (§8, video zoo:
 # uniformer_base_k400_16x4.pth); its 400-class head is not loaded.
 pretrained = 'checkpoints/uniformer_base_k400_16x4.pth'
-
 model = dict(
     backbone=dict(
         arch='base',
         drop_path_rate=0.6,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    cls_head=dict(num_classes=num_classes),
-    data_preprocessor=dict(
-        blending=dict(augments=[
-            dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
-            dict(type='CutmixBlending', alpha=1., num_classes=num_classes)
-        ])))
+        init_cfg=dict(checkpoint=pretrained)))
 
-train_dataloader = dict(batch_size=5)
-train_cfg = dict(max_epochs=max_epochs)
+base_lr = 2.5e-4
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / base_lr, by_epoch=True,
-         begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=1e-6 / base_lr),
+    _base_.param_scheduler[1]
 ]
-randomness = dict(seed=6666)
+
+train_dataloader = dict(batch_size=5)
 auto_scale_lr = dict(base_batch_size=40)
+randomness = dict(seed=6666)

@@ -8,9 +8,6 @@ _base_ = [
 ]
 
 num_classes = 600
-base_lr = 3e-4
-max_epochs = 110
-warmup_epochs = 10
 # Official ImageNet-1K UniFormer-S weights (§8: uniformer_small_in1k.pth,
 # linked from the video README), inflated to 3-D by the Pretrained init
 # (averaged over time, as in the official code).
@@ -18,8 +15,6 @@ pretrained = 'checkpoints/uniformer_small_in1k.pth'
 
 model = dict(
     backbone=dict(
-        arch='small',
-        drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     cls_head=dict(num_classes=num_classes),
     data_preprocessor=dict(
@@ -28,15 +23,13 @@ model = dict(
             dict(type='CutmixBlending', alpha=1., num_classes=num_classes)
         ])))
 
-train_dataloader = dict(batch_size=12)
-train_cfg = dict(max_epochs=max_epochs)
+base_lr = 3e-4
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / base_lr, by_epoch=True,
-         begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=1e-6 / base_lr),
+    _base_.param_scheduler[1]
 ]
-randomness = dict(seed=6666)
+
+train_dataloader = dict(batch_size=12)
 auto_scale_lr = dict(base_batch_size=96)
+randomness = dict(seed=6666)

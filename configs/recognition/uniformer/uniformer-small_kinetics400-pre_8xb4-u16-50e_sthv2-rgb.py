@@ -18,7 +18,6 @@ pretrained = 'checkpoints/uniformer_small_k400_16x4.pth'
 
 model = dict(
     backbone=dict(
-        arch='small',
         drop_path_rate=0.3,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     cls_head=dict(num_classes=num_classes),
@@ -32,11 +31,9 @@ train_dataloader = dict(batch_size=4)
 train_cfg = dict(max_epochs=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / base_lr, by_epoch=True,
-         begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=1e-6 / base_lr,
+         end=warmup_epochs),
+    dict(_base_.param_scheduler[1], T_max=max_epochs - warmup_epochs,
+         begin=warmup_epochs, end=max_epochs)
 ]
 randomness = dict(seed=0)
-auto_scale_lr = dict(base_batch_size=32)

@@ -13,7 +13,8 @@
 # the learning-rate schedule match) and train on half the official clips.
 # Converting the frames to videos and using the sthv2_segment.py dataloader
 # would restore it.
-num_frames = 16
+_base_ = ['./sthv2_segment.py']
+
 dataset_type = 'RawframeDataset'
 data_root = 'data/sthv1/rawframes'
 ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
@@ -21,40 +22,27 @@ ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'
 ann_file_test = 'data/sthv1/sthv1_val_list_rawframes.txt'
 filename_tmpl = '{:05d}.jpg'
 
+# the sthv2_segment.py pipelines on frames: their sampler (second transform),
+# then RawFrameDecode for DecordInit + DecordDecode
 train_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    _base_.train_pipeline[1],
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    # see the RandAugment note in kinetics400_dense.py
-    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
-         magnitude=7, num_magnitude_bins=11, interpolation=2),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.),
-         aspect_ratio_range=(3 / 4, 4 / 3)),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *_base_.train_pipeline[3:]
 ]
 val_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1,
-         test_mode=True),
+    _base_.val_pipeline[1],
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *_base_.val_pipeline[3:]
 ]
 test_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1,
-         test_mode=True),
+    _base_.test_pipeline[1],
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='ThreeCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *_base_.test_pipeline[3:]
 ]
 
+# no repeated augmentation (see above): a plain frame dataset
 train_dataloader = dict(
+    _delete_=True,
     batch_size=4,
     num_workers=8,
     persistent_workers=True,
@@ -66,33 +54,16 @@ train_dataloader = dict(
         filename_tmpl=filename_tmpl,
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_val,
-        data_prefix=dict(img=data_root),
+        data_prefix=dict(_delete_=True, img=data_root),
         filename_tmpl=filename_tmpl,
-        pipeline=val_pipeline,
-        test_mode=True))
+        pipeline=val_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_test,
-        data_prefix=dict(img=data_root),
+        data_prefix=dict(_delete_=True, img=data_root),
         filename_tmpl=filename_tmpl,
-        pipeline=test_pipeline,
-        test_mode=True))
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator
-
-# Official checkpoints (path or URL) work as they are with `load_from` and
-# `mim test --checkpoint`: converted while loading.
-custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook')]
+        pipeline=test_pipeline))

@@ -17,31 +17,19 @@ ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
 ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
 ann_file_test = ann_file_val
 
+# the Kinetics pipelines with RandAugment m5-n2 (fifth train transform) and
+# 5 clips x 3 crops at test
 train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1,
-         out_of_bound_opt='repeat_last'),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=2,
-         magnitude=5, num_magnitude_bins=11, interpolation=2),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.),
-         aspect_ratio_range=(3 / 4, 4 / 3)),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *_base_.train_pipeline[:4],
+    dict(_base_.train_pipeline[4], num_ops=2, magnitude=5),
+    *_base_.train_pipeline[5:]
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=5,
-         test_mode=True, out_of_bound_opt='repeat_last'),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 224)),
+    _base_.test_pipeline[0],
+    dict(_base_.test_pipeline[1], num_clips=5),
+    *_base_.test_pipeline[2:4],
     dict(type='ThreeCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *_base_.test_pipeline[5:]
 ]
 
 train_dataloader = dict(

@@ -1,7 +1,9 @@
 # Official video schedule (§7.3): AdamW (eps 1e-8, wd 0.05, no decay on 1-D
 # parameters), linear warmup from 1e-6 then cosine to 1e-6, updated per
 # iteration; AMP; grad-norm clip 20. Experiments set base_lr, max_epochs,
-# warmup_epochs and auto_scale_lr.base_batch_size.
+# warmup_epochs and auto_scale_lr.base_batch_size; mmengine replaces lists
+# wholesale, so one that changes them restates param_scheduler as
+# dict(_base_.param_scheduler[i], <changed keys>) for each scheduler.
 _base_ = ['mmaction::_base_/default_runtime.py']
 
 base_lr = 1e-4
