@@ -2,9 +2,8 @@
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
-from ..models.checkpoint import CheckpointMismatchError, unwrap_checkpoint
-from ..models.convert import (LABEL_ORDERS, applicable_label_order,
-                              convert_checkpoint, detect_family)
+from ..models.checkpoint import CheckpointMismatchError, check_head_dim
+from ..models.convert import LABEL_ORDERS, convert_checkpoint
 from ..registry import HOOKS
 
 # Families whose keys already match OpenMMLab 2.0 models.
@@ -34,22 +33,27 @@ class OfficialCheckpointHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         try:
-            state, wrapper = unwrap_checkpoint(checkpoint)
-            family = detect_family(state, wrapper)
+            converted = convert_checkpoint(checkpoint, source='load_from',
+                                           label_order=self.label_order,
+                                           strict_label_order=False)
         except CheckpointMismatchError:
             return  # not a UniFormer checkpoint: leave it to mmengine
+        meta_in = converted['meta']['uniformer']
+        family, label_order = meta_in['family'], meta_in['label_order']
+        # a head_dim recorded in the file must match the model's (it changes
+        # no shape, so a mismatch would load silently)
+        model = getattr(runner.model, 'module', runner.model)
+        check_head_dim(getattr(getattr(model, 'backbone', None), 'head_dim',
+                               None), checkpoint, None)
         if family in _NATIVE:
             return
-        label_order = applicable_label_order(checkpoint, self.label_order)
-        converted = convert_checkpoint(checkpoint, source='load_from',
-                                       label_order=label_order)
         for key in ('model_state', 'model'):
             checkpoint.pop(key, None)
         checkpoint['state_dict'] = converted['state_dict']
         meta = checkpoint.setdefault('meta', {})
         if isinstance(meta, dict):
             meta.update(converted['meta'])
+        order = f', head rows in {label_order} order' if label_order else ''
         MMLogger.get_current_instance().info(
             f'OfficialCheckpointHook: converted an official {family} '
-            f'checkpoint ({len(converted["state_dict"])} tensors, head rows '
-            f'in {label_order} order)')
+            f'checkpoint ({len(converted["state_dict"])} tensors{order})')

@@ -144,6 +144,34 @@ def head_dim_from_checkpoint(ckpt: dict, filename: Optional[str]
     return None
 
 
+def check_head_dim(model_head_dim: Optional[int], ckpt: dict,
+                   source: Optional[str], name_guess: str = 'error'):
+    """Refuse a checkpoint whose head_dim contradicts the model's.
+
+    head_dim changes no tensor shape, so a wrong value loads silently and
+    gives wrong outputs. A value recorded in the checkpoint's meta is always
+    binding; one implied only by an official file name raises too, or with
+    ``name_guess='warn'`` is a warning (for files renamed by users).
+    """
+    if model_head_dim is None:
+        return
+    recorded = head_dim_from_checkpoint(ckpt, None)
+    guessed = recorded if recorded is not None else \
+        head_dim_from_checkpoint(ckpt, source)
+    if guessed is None or guessed == model_head_dim:
+        return
+    fix = (f'the config builds head_dim={model_head_dim}: set '
+           f'head_dim={guessed} in the backbone config (e.g. --cfg-options '
+           f'model.backbone.head_dim={guessed})')
+    if recorded is not None or name_guess == 'error':
+        raise CheckpointMismatchError(
+            f'{source} was trained with head_dim={guessed} but {fix}; the '
+            'weights would load without error and give wrong outputs.')
+    import warnings
+    warnings.warn(f'{source} is named like an official file with '
+                  f'head_dim={guessed} but {fix}')
+
+
 def inflate_2d_to_3d(weight: torch.Tensor, time_kernel: int) -> torch.Tensor:
     """Official inflation: repeat a 2D kernel ``(O, I, k, k)`` ``time_kernel``
     times along a new axis 2 and divide by ``time_kernel``."""
@@ -238,15 +266,7 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
 def load_state_into(model: nn.Module, ckpt: dict, source: str,
                     logger=None) -> dict:
     """As :func:`load_pretrained` for an already-read checkpoint object."""
-    ckpt_head_dim = head_dim_from_checkpoint(ckpt, source)
-    model_head_dim = getattr(model, 'head_dim', None)
-    if (ckpt_head_dim is not None and model_head_dim is not None
-            and ckpt_head_dim != model_head_dim):
-        raise CheckpointMismatchError(
-            f'{source} was trained with head_dim={ckpt_head_dim} but the '
-            f'backbone is built with head_dim={model_head_dim}; the weights '
-            'would load without error and give wrong outputs. Set '
-            f'head_dim={ckpt_head_dim} in the backbone config.')
+    check_head_dim(getattr(model, 'head_dim', None), ckpt, source)
     state, wrapper = unwrap_checkpoint(ckpt, source)
     state, _ = select_backbone(state)
     new_state, report = adapt_state_dict(state, model, source)

@@ -67,13 +67,23 @@ def _reorder_head(weight: torch.Tensor, bias: torch.Tensor,
     return weight[perm], bias[perm], dataset
 
 
+def _is_kinetics_head(family: str, state: dict) -> bool:
+    head = state.get('head.weight')
+    return family == 'video' and head is not None and \
+        head.shape[0] in (400, 600)
+
+
 def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
                        family: Optional[str] = None,
-                       label_order: str = 'official') -> dict:
+                       label_order: str = 'official',
+                       strict_label_order: bool = True) -> dict:
     """Convert a loaded official checkpoint object; see module docstring.
 
-    ``label_order='mmaction'`` reorders a 400/600-class video head into
-    MMAction2's label-map order (Kinetics only).
+    ``label_order='mmaction'`` reorders a 400/600-class official video head
+    into MMAction2's label-map order. For any other checkpoint that is an
+    error, or with ``strict_label_order=False`` (loading a file into a
+    model, where the order is a config-wide setting) a no-op.
+    ``meta['uniformer']['label_order']`` says what was applied.
     """
     if label_order not in LABEL_ORDERS:
         raise ValueError(f'label_order must be one of {LABEL_ORDERS}, got '
@@ -86,6 +96,13 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     if family != detected:
         raise CheckpointMismatchError(
             f'{source} looks like a {detected!r} checkpoint, not {family!r}')
+    if label_order == 'mmaction' and not _is_kinetics_head(family, state):
+        if strict_label_order:
+            raise ValueError(
+                f'--label-order mmaction only applies to official video '
+                f'checkpoints with a 400/600-class (Kinetics) head; {source} '
+                f'is a {family!r} checkpoint')
+        label_order = 'official'
     out = OrderedDict()
     meta = dict(family=family, source=str(source), label_order=None)
     if family == 'video':
@@ -120,52 +137,33 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
             out[key] = value
     else:  # det, seg, mm
         out.update(state)
-    if label_order == 'mmaction' and family != 'video':
-        raise ValueError('--label-order mmaction only applies to video '
-                         f'checkpoints, this is {family!r}')
     head_dim = head_dim_from_checkpoint(ckpt, source)
     if head_dim is not None:
         meta['head_dim'] = head_dim
     return dict(state_dict=out, meta=dict(uniformer=meta))
 
 
-def applicable_label_order(ckpt: dict, requested: str) -> str:
-    """``requested`` where it applies -- an official video checkpoint with a
-    400/600-row Kinetics head -- else ``'official'`` (a no-op)."""
-    if requested == 'official':
-        return requested
-    try:
-        state, wrapper = unwrap_checkpoint(ckpt)
-        family = detect_family(state, wrapper)
-    except CheckpointMismatchError:
-        return 'official'
-    head = state.get('head.weight')
-    if family != 'video' or head is None or head.shape[0] not in (400, 600):
-        return 'official'
-    return requested
-
-
-def to_mm_state_dict(ckpt: dict, source: str = '<checkpoint>',
-                     label_order: str = 'official') -> dict:
-    """State dict of a whole OpenMMLab model from an official or already
-    converted checkpoint object (already converted ones pass unchanged).
-    ``label_order`` applies where it can (see :func:`applicable_label_order`).
-    """
-    return convert_checkpoint(
-        ckpt, source=source,
-        label_order=applicable_label_order(ckpt, label_order))['state_dict']
-
-
 def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
                           label_order: str = 'official', strict: bool = True,
-                          logger=None) -> dict:
+                          logger=None, name_guess: str = 'error'):
     """Load an official or mm-format checkpoint file into a full model
-    (recognizer, detector, segmentor, pose estimator)."""
+    (recognizer, detector, segmentor, pose estimator).
+
+    Converts the file once (``label_order`` applies where it can), refuses a
+    head_dim that contradicts the backbone's (:func:`check_head_dim`) and
+    returns ``(checkpoint, converted)``: the file as read (for its meta)
+    and the :func:`convert_checkpoint` result that was loaded.
+    """
     from mmengine.runner.checkpoint import load_state_dict
 
-    from .checkpoint import load_checkpoint_file
+    from .checkpoint import check_head_dim, load_checkpoint_file
     ckpt = load_checkpoint_file(filename)
-    state = to_mm_state_dict(ckpt, source=str(filename),
-                             label_order=label_order)
-    load_state_dict(model, state, strict=strict, logger=logger)
-    return ckpt
+    backbone = getattr(model, 'backbone', model)
+    check_head_dim(getattr(backbone, 'head_dim', None), ckpt, str(filename),
+                   name_guess=name_guess)
+    converted = convert_checkpoint(ckpt, source=str(filename),
+                                   label_order=label_order,
+                                   strict_label_order=False)
+    load_state_dict(model, converted['state_dict'], strict=strict,
+                    logger=logger)
+    return ckpt, converted

@@ -22,11 +22,11 @@ DEMO_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
 
 
-def _tiny_recognizer(num_classes):
+def _tiny_recognizer(num_classes, arch=TINY):
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
     cfg = Config.fromfile(DEMO_CFG)
-    cfg.model.backbone.arch = TINY
+    cfg.model.backbone.arch = arch
     cfg.model.cls_head.num_classes = num_classes
     return MODELS.build(cfg.model).eval()
 
@@ -58,13 +58,18 @@ def test_video_round_trip_recognizer_logits_equal_official(tmp_path):
     assert 'family video' in res.stdout
     converted = torch.load(dst)
     assert converted['meta']['uniformer']['head_dim'] == 64
-    recognizer = _tiny_recognizer(400)
+    # the file is named like the official S16x4 model (head_dim 64, now
+    # recorded in meta): the model must be built with the same head_dim
+    arch64 = dict(TINY, head_dim=64)
+    with pytest.raises(CheckpointMismatchError, match='head_dim=64'):
+        load_as_mm_checkpoint(_tiny_recognizer(400), str(dst))
+    recognizer = _tiny_recognizer(400, arch64)
     load_as_mm_checkpoint(recognizer, str(dst))
     x = torch.randn(2, 3, 8, 64, 64)
     with torch.no_grad():
         # Recognizer3D inputs are (N, views, C, T, H, W)
         ours = recognizer.cls_head(recognizer.extract_feat(x[:, None])[0])
-    torch.testing.assert_close(ours, video_logits(x, state, 16), atol=1e-4,
+    torch.testing.assert_close(ours, video_logits(x, state, 64), atol=1e-4,
                                rtol=1e-4)
 
 

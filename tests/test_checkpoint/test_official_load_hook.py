@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import torch
 from ckpt_factory import video_state
 from mmengine.config import Config
@@ -153,3 +154,19 @@ def test_det_and_seg_official_files_load_through_the_configs(tmp_path):
         for key in ('backbone.blocks3.1.attn.qkv.weight',
                     'backbone.norm4.weight'):
             torch.testing.assert_close(loaded[key], state[key])
+
+
+def test_load_from_refuses_a_recorded_head_dim_mismatch(tmp_path):
+    """A converted file records head_dim in its meta; loading it into a
+    model built with another head_dim (no shape differs) is refused."""
+    from mmuniformer.models.checkpoint import CheckpointMismatchError
+    from mmuniformer.models.convert import convert_checkpoint
+    cfg = Config.fromfile(DEMO_CFG)  # head_dim 16
+    state = video_state(DEMO_ARCH, num_classes=4)
+    converted = convert_checkpoint({'model_state': state}, 'x.pth')
+    converted['meta']['uniformer']['head_dim'] = 32
+    path = tmp_path / 'converted.pth'
+    torch.save(converted, path)
+    runner = _runner(cfg, tmp_path / 'work')
+    with pytest.raises(CheckpointMismatchError, match='head_dim=32'):
+        runner.load_checkpoint(str(path))

@@ -182,19 +182,18 @@ def load_weights(model, checkpoint, what='CHECKPOINT'):
         warnings.warn(RANDOM_INIT_MSG.format(what=what), UserWarning,
                       stacklevel=2)
         return None
-    from mmuniformer.models.checkpoint import (CheckpointMismatchError,
-                                               head_dim_from_checkpoint)
-    from mmuniformer.models.convert import (convert_checkpoint,
-                                            load_as_mm_checkpoint)
+    from mmuniformer.models.checkpoint import CheckpointMismatchError
+    from mmuniformer.models.convert import load_as_mm_checkpoint
 
     check_file(checkpoint, what.lower().replace('_', ' '))
     quiet = logging.getLogger('mmuniformer.image_demo.load')
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False  # we report the mismatches below, compactly
     try:
-        ckpt = load_as_mm_checkpoint(model, checkpoint, strict=False,
-                                     logger=quiet)
-        converted = convert_checkpoint(ckpt, source=checkpoint)
+        # head_dim changes no shape: a value recorded in the checkpoint must
+        # match the config (error); one implied by a file name only warns
+        ckpt, converted = load_as_mm_checkpoint(
+            model, checkpoint, strict=False, logger=quiet, name_guess='warn')
     except CheckpointMismatchError as err:
         fail(str(err))
     state = converted['state_dict']
@@ -205,24 +204,6 @@ def load_weights(model, checkpoint, what='CHECKPOINT'):
     if not loaded:
         fail(f'{checkpoint} ({family} checkpoint) has no weight for this '
              'model: wrong checkpoint for the config?')
-    # head_dim changes no shape, so a wrong one would load silently
-    model_head_dim = getattr(getattr(model, 'backbone', None), 'head_dim',
-                             None)
-    recorded = head_dim_from_checkpoint(ckpt, None)  # meta only
-    guessed = head_dim_from_checkpoint(ckpt, checkpoint)  # + file name
-
-    def advice(value):
-        return (f'the config builds head_dim={model_head_dim}: add '
-                f'--cfg-options model.backbone.head_dim={value}')
-
-    if model_head_dim is not None and recorded is not None and \
-            recorded != model_head_dim:
-        fail(f'{checkpoint} was trained with head_dim={recorded} but '
-             + advice(recorded))
-    if model_head_dim is not None and recorded is None and \
-            guessed is not None and guessed != model_head_dim:
-        warnings.warn(f'{checkpoint} is named like an official file with '
-                      f'head_dim={guessed} but ' + advice(guessed))
     print(f'loaded {len(loaded)}/{len(own)} tensors from {checkpoint} '
           f'({family} checkpoint)')
     if wrong_shape:
