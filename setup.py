@@ -86,6 +86,7 @@ setup(
             'mmdet==3.3.0', 'mmsegmentation==1.2.2', 'ftfy', 'regex',
             'mmaction2==1.2.0', 'importlib-metadata', 'mmpose==1.3.2',
             'decord', 'av', 'openmim==0.3.9',
+            'mmpretrain==1.2.0', 'mat4py',
         ],
         'tests': ['pytest'],
     },

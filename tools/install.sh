@@ -79,6 +79,7 @@ if grep -qE '^(hosts|xtcoco)$' <<<"$todo"; then
   pipc install --no-build-isolation chumpy
   pipc install "mmdet==3.3.0" "mmsegmentation==1.2.2" ftfy regex \
     "mmaction2==1.2.0" importlib-metadata "mmpose==1.3.2" decord av \
+    "mmpretrain==1.2.0" mat4py \
     "openmim==0.3.9" "setuptools>=77.0.3,<82" pytest
   # The xtcocotools wheel is compiled against numpy 1.x; rebuild against numpy 2.
   if ! "$PY" -c 'import xtcocotools._mask' 2>/dev/null; then

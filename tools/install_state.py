@@ -21,10 +21,12 @@ PINS = {
     'mmsegmentation': '1.2.2',
     'mmaction2': '1.2.0',
     'mmpose': '1.3.2',
+    'mmpretrain': '1.2.0',
     'openmim': '0.3.9',
 }
 PRESENT = ['decord', 'ftfy', 'regex', 'importlib-metadata', 'chumpy',
-           'xtcocotools', 'pytest', 'av']
+           'xtcocotools', 'pytest', 'av',
+           'mat4py']  # mat4py: imported by mmpretrain.datasets
 
 
 def _version(dist):

@@ -3,7 +3,9 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
 from ..models.checkpoint import CheckpointMismatchError, check_head_dim
-from ..models.convert import LABEL_ORDERS, convert_checkpoint
+from ..models.convert import (LABEL_ORDERS, check_image_heads,
+                              convert_checkpoint, image_layout_for,
+                              unwrap_checkpoint)
 from ..registry import HOOKS
 
 # Families whose keys already match OpenMMLab 2.0 models.
@@ -22,6 +24,13 @@ class OfficialCheckpointHook(Hook):
     pass unchanged. ``label_order='mmaction'`` reorders an official
     Kinetics head into MMAction2's label-map order, the order of
     MMAction2-format annotation files; set it in Kinetics configs.
+
+    An official ImageNet file loaded into an image classifier (MMPretrain
+    ``ImageClassifier`` with ``UniFormerClsBackbone``) keeps its final BN
+    and heads (``head`` -> ``head.fc``, token labeling ``aux_head`` ->
+    ``head.aux_fc``, the ``'classifier'`` layout); a plain file in a
+    token-labeling config or the reverse is refused. Into any other model
+    it initialises the backbone only.
     """
     priority = 'VERY_HIGH'
 
@@ -32,17 +41,22 @@ class OfficialCheckpointHook(Hook):
         self.label_order = label_order
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        model = getattr(runner.model, 'module', runner.model)
+        layout = image_layout_for(model)
         try:
             converted = convert_checkpoint(checkpoint, source='load_from',
                                            label_order=self.label_order,
-                                           strict_label_order=False)
+                                           strict_label_order=False,
+                                           image_layout=layout)
         except CheckpointMismatchError:
             return  # not a UniFormer checkpoint: leave it to mmengine
         meta_in = converted['meta']['uniformer']
         family, label_order = meta_in['family'], meta_in['label_order']
+        if family == 'image' and layout == 'classifier':
+            check_image_heads(model.state_dict().keys(),
+                              unwrap_checkpoint(checkpoint)[0], 'load_from')
         # a head_dim recorded in the file must match the model's (it changes
         # no shape, so a mismatch would load silently)
-        model = getattr(runner.model, 'module', runner.model)
         check_head_dim(getattr(getattr(model, 'backbone', None), 'head_dim',
                                None), checkpoint, None)
         if family in _NATIVE:

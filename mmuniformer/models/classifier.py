@@ -1,11 +1,12 @@
-"""The official ImageNet UniFormer, for checking weights and image logits.
+"""The official ImageNet UniFormer: its trunk + final BatchNorm as a
+backbone for MMPretrain's ``ImageClassifier``, and the whole official model
+as one module for checking weights and image logits.
 
-Not a training recipe (ImageNet classification is out of scope here), but the
-same trunk as the dense backbone with the official classification end:
-final BatchNorm ``norm`` -> mean over tokens -> Linear ``head``; token
-labeling checkpoints add ``0.5 * max over tokens of aux_head(tokens)``.
-Its state-dict keys equal the official ImageNet files', so they load with
-``strict=True``.
+Official classification end (reference §3): final BatchNorm ``norm`` ->
+mean over tokens -> Linear ``head``; token labeling checkpoints add
+``0.5 * max over tokens of aux_head(tokens)``. In MMPretrain the mean and
+the Linear are its own ``GlobalAveragePooling`` and ``LinearClsHead``; the
+token-labeling sum is :class:`mmuniformer.models.cls_heads.TokenLabelingClsHead`.
 """
 import torch
 from torch import nn
@@ -16,8 +17,52 @@ from .uniformer import UniFormer
 
 
 @MODELS.register_module()
-class UniFormerImageClassifier(UniFormer):
+class UniFormerClsBackbone(UniFormer):
+    """The official ImageNet trunk ending in the final BatchNorm ``norm``.
+
+    ``(B, 3, H, W) -> ((B, C4, H/32, W/32), )``: stage 4 after ``norm``, the
+    feature the official model pools. The dense backbone's per-stage
+    LayerNorms are not built (the official ImageNet model has none), so
+    the keys are the official ones (``patch_embed*``, ``blocks*``,
+    ``norm``) and an ImageNet checkpoint's trunk loads with ``strict=True``.
+    MMPretrain has no neck for a lone BatchNorm, hence it lives here.
+
+    Args: as :class:`UniFormer` (``arch``, ``head_dim``, ``drop_path_rate``,
+        ``frozen_stages`` -- 4 also freezes ``norm`` --, ``norm_eval``,
+        ``with_cp``, ``init_cfg``...); ``out_indices`` is always ``(3, )``.
+    """
+
+    def __init__(self, arch='small', **kwargs):
+        out_indices = kwargs.pop('out_indices', (3, ))
+        if tuple(UniFormer._check_out_indices(out_indices)) != (3, ):
+            raise ValueError('UniFormerClsBackbone returns the last stage '
+                             f'only (out_indices=(3, )), got {out_indices}')
+        super().__init__(arch=arch, out_indices=(3, ), **kwargs)
+        del self.norm4  # the dense backbone's output LN: not in this model
+        self.norm = batch_norm(2, self.embed_dims[-1])
+        self._freeze_stages()  # again, now that ``norm`` exists
+
+    def _extra_stage_modules(self, stage):
+        norm = getattr(self, 'norm', None)
+        return [norm] if stage == 3 and norm is not None else []
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            raise ValueError(f'{type(self).__name__} expects images of shape '
+                             f'(B, C, H, W), got {tuple(x.shape)}')
+        return self.norm(self.forward_stages(x)[3])
+
+    def forward(self, x: torch.Tensor):
+        return (self.forward_features(x), )
+
+
+@MODELS.register_module()
+class UniFormerImageClassifier(UniFormerClsBackbone):
     """``(B, 3, H, W) -> (B, num_classes)`` logits of the official model.
+
+    Its state-dict keys equal the official ImageNet files', so they load
+    with ``strict=True``. For training and evaluation use MMPretrain's
+    ``ImageClassifier`` (configs/classification/uniformer/).
 
     Args:
         num_classes: rows of ``head`` (1000 for ImageNet-1K).
@@ -27,23 +72,14 @@ class UniFormerImageClassifier(UniFormer):
 
     def __init__(self, arch='small', num_classes: int = 1000,
                  token_labeling: bool = False, **kwargs):
-        super().__init__(arch=arch, out_indices=(3, ), **kwargs)
-        del self.norm4  # the dense backbone's output LN: not in this model
+        super().__init__(arch=arch, **kwargs)
         channels = self.embed_dims[-1]
-        self.norm = batch_norm(2, channels)
         self.head = nn.Linear(channels, num_classes)
         self.aux_head = nn.Linear(channels, num_classes) \
             if token_labeling else None
 
-    def _extra_stage_modules(self, stage):
-        return [self.norm] if stage == 3 else []
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4:
-            raise ValueError('UniFormerImageClassifier expects images of '
-                             f'shape (B, C, H, W), got {tuple(x.shape)}')
-        feat = self.norm(self.forward_stages(x)[3])
-        tokens = feat.flatten(2).transpose(1, 2)
+        tokens = self.forward_features(x).flatten(2).transpose(1, 2)
         logits = self.head(tokens.mean(1))
         if self.aux_head is not None:
             logits = logits + 0.5 * self.aux_head(tokens).max(1)[0]

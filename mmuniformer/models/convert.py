@@ -8,9 +8,16 @@ family        detected by          mapping
 ``video``     ``model_state`` or   trunk + final BN -> ``backbone.*``;
               5D ``patch_embed1``  ``head.*`` -> ``cls_head.fc_cls.*``
                                    (rows optionally in MMAction2's order)
-``image``     ``model`` / 4D stem  trunk -> ``backbone.*`` (no ``norm1..4``:
-              + ``head.*``         a backbone-init checkpoint); ``head`` and
-                                   ``aux_head`` dropped
+``image``     ``model`` / 4D stem  ``image_layout='backbone'``: trunk ->
+              + ``head.*``         ``backbone.*`` (a backbone-init
+                                   checkpoint; ``norm``, ``head``,
+                                   ``aux_head`` dropped).
+                                   ``'classifier'`` (MMPretrain
+                                   ``ImageClassifier`` with
+                                   ``UniFormerClsBackbone``): trunk + ``norm``
+                                   -> ``backbone.*``, ``head`` ->
+                                   ``head.fc``, ``aux_head`` ->
+                                   ``head.aux_fc``
 ``det``       ``rpn_head.`` /      unchanged (mmdet 2.x and 3.x share the
               ``roi_head.``        Mask / Cascade R-CNN key names)
 ``seg``       ``decode_head.``     unchanged (mmseg 0.x and 1.x share them)
@@ -34,6 +41,38 @@ from .checkpoint import (CheckpointMismatchError, head_dim_from_checkpoint,
 
 FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'mm')
 LABEL_ORDERS = ('official', 'mmaction')
+IMAGE_LAYOUTS = ('backbone', 'classifier')
+# official ImageNet head names -> MMPretrain head names ('classifier' layout)
+IMAGE_HEADS = (('head.', 'head.fc.'), ('aux_head.', 'head.aux_fc.'))
+
+
+def image_layout_for(model: torch.nn.Module) -> str:
+    """``'classifier'`` when ``model`` is an image classifier whose backbone
+    owns the official final BatchNorm and whose head is MMPretrain's ``fc``
+    (``UniFormerClsBackbone`` + ``LinearClsHead`` / ``TokenLabelingClsHead``),
+    otherwise ``'backbone'``."""
+    keys = model.state_dict().keys()
+    return 'classifier' if ('backbone.norm.running_mean' in keys
+                            and 'head.fc.weight' in keys) else 'backbone'
+
+
+def check_image_heads(model_keys, state: dict, source: str):
+    """Refuse an official ImageNet checkpoint whose heads do not match the
+    classifier's: a token-labeling file (``aux_head``) needs the
+    ``TokenLabelingClsHead`` configs (``*_tl_*``), a plain one the others.
+    mmengine's ``load_from`` is not strict, so without this check a
+    missing ``aux_head`` would only be a warning and the logits wrong."""
+    has_aux = any(k.startswith('aux_head.') for k in state)
+    wants_aux = 'head.aux_fc.weight' in model_keys
+    if has_aux != wants_aux:
+        what = ('a token-labeling checkpoint (with aux_head)' if has_aux
+                else 'a plain (non token-labeling) checkpoint')
+        fix = ("a token-labeling config (*_tl_*, head type "
+               "'mmuniformer.TokenLabelingClsHead')" if has_aux else
+               "a config with MMPretrain's LinearClsHead (not *_tl_*)")
+        raise CheckpointMismatchError(
+            f'{source} is {what}, but the model\'s head '
+            f'{"has no" if has_aux else "has an"} aux_fc: use {fix}')
 
 
 def detect_family(state: dict, wrapper: str) -> str:
@@ -76,7 +115,8 @@ def _is_kinetics_head(family: str, state: dict) -> bool:
 def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
                        family: Optional[str] = None,
                        label_order: str = 'official',
-                       strict_label_order: bool = True) -> dict:
+                       strict_label_order: bool = True,
+                       image_layout: str = 'backbone') -> dict:
     """Convert a loaded official checkpoint object; see module docstring.
 
     ``label_order='mmaction'`` reorders a 400/600-class official video head
@@ -84,7 +124,12 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     error, or with ``strict_label_order=False`` (loading a file into a
     model, where the order is a config-wide setting) a no-op.
     ``meta['uniformer']['label_order']`` says what was applied.
+    ``image_layout`` chooses the output of an official ImageNet file (see
+    the module docstring; other families ignore it).
     """
+    if image_layout not in IMAGE_LAYOUTS:
+        raise ValueError(f'image_layout must be one of {IMAGE_LAYOUTS}, got '
+                         f'{image_layout!r}')
     if label_order not in LABEL_ORDERS:
         raise ValueError(f'label_order must be one of {LABEL_ORDERS}, got '
                          f'{label_order!r}')
@@ -121,11 +166,24 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
             meta['label_order'] = label_order
             meta['num_classes'] = int(weight.shape[0])
             meta['dataset'] = dataset
+    elif family == 'image' and image_layout == 'classifier':
+        for key, value in state.items():
+            for official, ours in IMAGE_HEADS:
+                if key.startswith(official):
+                    out[ours + key[len(official):]] = value
+                    break
+            else:
+                out['backbone.' + key] = value
+        meta['image_layout'] = image_layout
+        meta['token_labeling'] = 'aux_head.weight' in state
+        if 'head.weight' in state:
+            meta['num_classes'] = int(state['head.weight'].shape[0])
     elif family == 'image':
         for key, value in state.items():
             if key.startswith(('head.', 'aux_head.', 'norm.')):
                 continue
             out['backbone.' + key] = value
+        meta['image_layout'] = image_layout
     elif family == 'pose':
         # the official pose backbone owns norm1..3 but never uses them (only
         # the stride-32 map feeds the head); our pose configs have norm4 only
@@ -147,7 +205,7 @@ def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
                           label_order: str = 'official', strict: bool = True,
                           logger=None, name_guess: str = 'error'):
     """Load an official or mm-format checkpoint file into a full model
-    (recognizer, detector, segmentor, pose estimator).
+    (recognizer, detector, segmentor, pose estimator, image classifier).
 
     Converts the file once (``label_order`` applies where it can), refuses a
     head_dim that contradicts the backbone's (:func:`check_head_dim`) and
@@ -161,9 +219,16 @@ def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
     backbone = getattr(model, 'backbone', model)
     check_head_dim(getattr(backbone, 'head_dim', None), ckpt, str(filename),
                    name_guess=name_guess)
+    layout = image_layout_for(model)
     converted = convert_checkpoint(ckpt, source=str(filename),
                                    label_order=label_order,
-                                   strict_label_order=False)
+                                   strict_label_order=False,
+                                   image_layout=layout)
+    if converted['meta']['uniformer']['family'] == 'image' and \
+            layout == 'classifier':
+        check_image_heads(model.state_dict().keys(),
+                          unwrap_checkpoint(ckpt, str(filename))[0],
+                          str(filename))
     load_state_dict(model, converted['state_dict'], strict=strict,
                     logger=logger)
     return ckpt, converted

@@ -3,10 +3,15 @@
 
     python tools/model_converters/convert_official.py SRC DST \
         [--family video|image|det|seg|pose] [--label-order official|mmaction]
+        [--image-layout classifier|backbone]
 
 SRC may be a local file or a URL. The family is detected when not given.
 For Kinetics video checkpoints, ``--label-order mmaction`` reorders the head
 rows so the converted model evaluates on MMAction2-format annotations.
+An official ImageNet file becomes, by default, a checkpoint of the
+MMPretrain classifier of ``configs/classification/uniformer`` (loads with
+``strict=True``: trunk and final BN under ``backbone.``, ``head.fc``, token
+labeling ``head.aux_fc``); ``--image-layout backbone`` keeps the trunk only.
 """
 import argparse
 import os
@@ -26,6 +31,10 @@ def parse_args(argv=None):
     parser.add_argument('--label-order', default='official',
                         choices=['official', 'mmaction'],
                         help='row order of a Kinetics video head')
+    parser.add_argument('--image-layout', default='classifier',
+                        choices=['classifier', 'backbone'],
+                        help='ImageNet files: the whole MMPretrain '
+                        'classifier (default) or the backbone trunk only')
     return parser.parse_args(argv)
 
 
@@ -38,14 +47,18 @@ def main(argv=None):
     ckpt = load_checkpoint_file(args.src)
     converted = convert_checkpoint(ckpt, source=osp.basename(args.src),
                                    family=args.family,
-                                   label_order=args.label_order)
+                                   label_order=args.label_order,
+                                   image_layout=args.image_layout)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(converted, args.dst)
     meta = converted['meta']['uniformer']
     print(f'{args.src} -> {args.dst}: family {meta["family"]}, '
           f'{len(converted["state_dict"])} tensors, head_dim '
           f'{meta.get("head_dim", "unknown")}, label order '
-          f'{meta.get("label_order")}')
+          f'{meta.get("label_order")}'
+          + (f', image layout {meta["image_layout"]}, token labeling '
+             f'{meta.get("token_labeling", False)}'
+             if meta['family'] == 'image' else ''))
 
 
 if __name__ == '__main__':
