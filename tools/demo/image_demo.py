@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-r"""Run a UniFormer detector, segmentor or pose estimator on image files.
+r"""Run a UniFormer detector, segmentor, pose estimator or image classifier
+on image files.
 
     python tools/demo/image_demo.py det  IMAGE CONFIG [CHECKPOINT] \
         --out-dir DIR [--score-thr 0.3] [--device cpu]
@@ -8,11 +9,14 @@ r"""Run a UniFormer detector, segmentor or pose estimator on image files.
     python tools/demo/image_demo.py pose IMAGE CONFIG [CHECKPOINT] \
         --out-dir DIR [--det-config DET_CONFIG [--det-checkpoint DET_CKPT]
                        | --bboxes COCO_JSON] [--kpt-thr 0.3] [--device cpu]
+    python tools/demo/image_demo.py cls  IMAGE CONFIG [CHECKPOINT] \
+        --out-dir DIR [--topk 5] [--device cpu]
 
 IMAGE is an image file or a folder of images. Inference goes through the
 hosts' inferencers (``mmdet.apis.DetInferencer``,
-``mmseg.apis.MMSegInferencer``, ``mmpose.apis.MMPoseInferencer``); for each
-image ``<stem>`` the demo writes into ``--out-dir``
+``mmseg.apis.MMSegInferencer``, ``mmpose.apis.MMPoseInferencer``,
+``mmpretrain.apis.ImageClassificationInferencer``); for each image
+``<stem>`` the demo writes into ``--out-dir``
 
 * ``<stem>_<task>.jpg``: the visualisation, at the input's size;
 * ``<stem>_<task>.json``: the predictions (det: boxes over the score
@@ -26,10 +30,15 @@ and prints one summary line per image, e.g.::
     seg 000000000785.jpg: 425x640 mask, 12 classes [wall 31.2%, ...] -> ...
     pose 000000000785.jpg: 1 persons x 17 keypoints (boxes: json, mean
         keypoint score 0.71) -> out/000000000785_pose.jpg
+    cls 000000000785.jpg: ski 0.512 [ski 0.512, alp 0.108, ...] -> ...
+
+cls names the classes with MMPretrain's ImageNet categories
+(``mmpretrain.datasets.categories.IMAGENET_CATEGORIES``) for a 1000-class
+head, or with the classes saved in an mm-format checkpoint.
 
 CHECKPOINT (and ``--det-checkpoint``) may be an mm-format checkpoint or an
 official UniFormer file (detection, segmentation, mmpose 0.x pose, or an
-ImageNet backbone, which initialises the backbone only): it is converted
+ImageNet file: the whole classifier for cls, the backbone only otherwise): it is converted
 while loading (``mmuniformer.models.convert``). Without a checkpoint the
 model is randomly initialised and the predictions are meaningless (a
 warning says so): useful only to try a config.
@@ -51,8 +60,8 @@ import os.path as osp
 import sys
 import warnings
 
-TASKS = ('det', 'seg', 'pose')
-SCOPES = dict(det='mmdet', seg='mmseg', pose='mmpose')
+TASKS = ('det', 'seg', 'pose', 'cls')
+SCOPES = dict(det='mmdet', seg='mmseg', pose='mmpose', cls='mmpretrain')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 RANDOM_INIT_MSG = ('no {what} given: the model is randomly initialised and '
                    'its predictions are meaningless')
@@ -65,11 +74,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest='task', metavar='{det,seg,pose}')
+    sub = parser.add_subparsers(dest='task', metavar='{det,seg,pose,cls}')
     sub.required = True
     helps = dict(det='instance detection / segmentation (MMDetection)',
                  seg='semantic segmentation (MMSegmentation)',
-                 pose='top-down 2D pose estimation (MMPose)')
+                 pose='top-down 2D pose estimation (MMPose)',
+                 cls='image classification (MMPretrain)')
     parsers = {}
     for task in TASKS:
         p = sub.add_parser(task, help=helps[task], description=helps[task])
@@ -89,6 +99,8 @@ def parse_args(argv=None):
         help='boxes with a lower score are neither drawn nor counted')
     parsers['seg'].add_argument('--opacity', type=float, default=0.5,
                                 help='opacity of the drawn label map')
+    parsers['cls'].add_argument('--topk', type=int, default=5,
+                                help='classes listed per image')
     pose = parsers['pose']
     pose.add_argument('--det-config', default=None,
                       help='detector config giving the person boxes')
@@ -460,7 +472,47 @@ def run_pose(args, cfg, images):
     return records
 
 
-RUNNERS = dict(det=run_det, seg=run_seg, pose=run_pose)
+# -- cls ---------------------------------------------------------------------
+def run_cls(args, cfg, images):
+    import mmcv
+    from mmpretrain.apis import ImageClassificationInferencer, get_model
+    from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+    from mmpretrain.visualization import UniversalVisualizer
+    model = get_model(cfg, pretrained=False, device=args.device)
+    ckpt = load_weights(model, args.checkpoint)
+    num_classes = model.head.num_classes
+    classes = (checkpoint_dataset_meta(ckpt) or {}).get('classes')
+    if not classes or len(classes) != num_classes:
+        classes = list(IMAGENET_CATEGORIES) if num_classes == 1000 else \
+            [str(i) for i in range(num_classes)]
+    inferencer = ImageClassificationInferencer(model, pretrained=False,
+                                               classes=classes)
+    visualizer = UniversalVisualizer()
+    topk = max(1, min(args.topk, num_classes))
+
+    records = []
+    for image in images:
+        sample = inferencer(image, return_datasamples=True)[0]
+        scores = sample.pred_score.detach().cpu().float()
+        values, labels = scores.topk(topk)
+        top = [dict(label=int(i), name=classes[int(i)],
+                    score=round(float(v), 4))
+               for v, i in zip(values, labels)]
+        rgb = mmcv.imread(image, channel_order='rgb')
+        visualizer.visualize_cls(rgb, sample, classes=classes, draw_gt=False,
+                                 draw_pred=True, draw_score=True)
+        vis_path, json_path = output_paths(args.out_dir, image, 'cls')
+        record = dict(image=image, task='cls', num_classes=num_classes,
+                      topk=top, vis=vis_path)
+        write_outputs(visualizer.get_image(), record, vis_path, json_path)
+        listing = ', '.join(f'{t["name"]} {t["score"]:.3f}' for t in top)
+        print(f'cls {osp.basename(image)}: {top[0]["name"]} '
+              f'{top[0]["score"]:.3f} [{listing}] -> {vis_path}')
+        records.append(record)
+    return records
+
+
+RUNNERS = dict(det=run_det, seg=run_seg, pose=run_pose, cls=run_cls)
 
 
 def main(argv=None):
