@@ -51,3 +51,22 @@ def randomize_state(model, seed=0):
                 fan_in ** -0.5)
     model.load_state_dict(state)
     return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread for the test (CPU-heavy tests on shared cores:
+    OpenMP spin-waiting otherwise burns the other core)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def load_script(path, name):
+    """Import a script of tools/ (not a package) as a module."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -17,6 +17,7 @@ import torch
 from mmengine.config import Config
 
 pytest.importorskip('mmpretrain')
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 from official_layout import official_state  # noqa: E402
 from reference_uniformer import image_logits  # noqa: E402
@@ -89,14 +90,6 @@ default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={epochs}, save_best=None))
 randomness = dict(seed=0)
 """
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def make_imagefolder(root, seed=0):

@@ -12,17 +12,18 @@ forward (``tests/reference_uniformer.py``) at the head_dim the official
 file was trained with (reference §9.1).
 """
 import functools
-import importlib.util
 import os.path as osp
 from collections import OrderedDict
 
 import pytest
 import torch
+from conftest import load_script
 from mmengine.config import Config
 from official_layout import load_layout, official_state
 from reference_uniformer import image_logits
 
 pytest.importorskip('mmpretrain')
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner.checkpoint import _load_checkpoint_to_model  # noqa
@@ -79,20 +80,8 @@ RUN = [
 NO_OFFICIAL = {'uniformer-large-ls_8xb128_in1k'}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('uniformer_convert',
-                                                  CONVERTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(CONVERTER, 'uniformer_convert')
 
 
 @functools.lru_cache(maxsize=None)

@@ -4,7 +4,6 @@ an official-layout ImageNet file (converted while loading), on a real COCO
 image of ``../shared/data``. The top-k in the json, the printed line and the
 ImageNet class names are checked against the functional reference of the
 official model on the same preprocessed input."""
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -14,7 +13,9 @@ import pytest
 import torch
 
 pytest.importorskip('mmpretrain')
+pytestmark = pytest.mark.usefixtures('one_thread')
 
+from conftest import load_script  # noqa: E402
 from official_layout import official_state  # noqa: E402
 from reference_uniformer import image_logits  # noqa: E402
 
@@ -26,20 +27,8 @@ IMAGE = '000000000785.jpg'  # 640x425
 LINE = re.compile(r'^cls (\S+): (.+?) ([\d.]+) \[(.*)\] -> (\S+)$')
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('uniformer_image_demo',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, 'uniformer_image_demo')
 
 
 def _reference_probs(image, state):

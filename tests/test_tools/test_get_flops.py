@@ -203,3 +203,29 @@ def test_cli_markdown_row():
     assert row['total_params_m'] == pytest.approx(21.40, abs=0.006)
     assert row['backbone_params_m'] == pytest.approx(
         ref['backbone_params'] / 1e6, abs=0.006)
+
+
+# -- MMPretrain classification configs ----------------------------------------
+CLS_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
+
+
+def test_classifier_config_counts_the_token_labeling_head():
+    """TL S through its MMPretrain config: the official 22.06 M params
+    (reference §2, with aux head); the head FLOPs are fc on the mean token
+    plus aux_fc on every stage-4 token (2x2 at 64x64), 512 x 1000 each."""
+    pytest.importorskip('mmpretrain')
+    name, size, wrapper, inputs = tool.build_case(
+        osp.join(CLS_DIR, 'uniformer-small_tl_8xb128_in1k.py'), shape=(64, ))
+    assert size == '64×64'
+    res = tool.measure(wrapper, inputs)
+    assert _rel(res['params'], 22.06e6) < 0.005
+    assert res['flops'] - res['backbone_flops'] == (1 + 4) * 512 * 1000
+
+
+def test_classifier_default_input_is_the_test_crop():
+    pytest.importorskip('mmpretrain')
+    from mmengine.config import Config
+    for cfg_name, size in (('uniformer-small_8xb128_in1k', 224),
+                           ('uniformer-small_tl_8xb64_in1k-384px', 384)):
+        cfg = Config.fromfile(osp.join(CLS_DIR, cfg_name + '.py'))
+        assert tool.classifier_input_size(cfg) == (size, size)

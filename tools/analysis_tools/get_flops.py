@@ -10,7 +10,8 @@ as the stock ``aten::matmul`` handle.
 
 Usage::
 
-    # a host config (MMAction2 / MMDetection / MMSegmentation / MMPose)
+    # a host config (MMAction2 / MMDetection / MMSegmentation / MMPose /
+    # MMPretrain)
     python tools/analysis_tools/get_flops.py CONFIG [--shape ...]
     # the ImageNet classifier (backbone + mean pool + Linear(C4, 1000)),
     # which has no config in this repo: image:<arch>
@@ -22,7 +23,8 @@ Usage::
 or ``H W`` (T from the config). Defaults: video = the test pipeline's
 ``clip_len`` at 224 x 224 (FLOPs of ONE view: multiply by the number of views
 for the official "x views" figures), detection 800 x 1280, segmentation
-512 x 2048, pose the codec's ``input_size``, image 224 x 224.
+512 x 2048, pose the codec's ``input_size``, image 224 x 224, MMPretrain
+the test pipeline's crop (``CenterCrop`` / ``Resize``, e.g. 224 or 384).
 
 What is traced (model in eval mode, activation checkpointing off, pretrained
 init skipped, SyncBN built as BN):
@@ -36,7 +38,8 @@ init skipped, SyncBN built as BN):
 * segmentor: backbone, neck, decode head, bilinear resize of the logits to the
   input size (the auxiliary head is training-only: its parameters count,
   its FLOPs do not);
-* pose estimator: backbone, neck, head (``_forward``).
+* pose estimator: backbone, neck, head (``_forward``);
+* image classifier (MMPretrain): backbone, neck, head (``mode='tensor'``).
 
 "backbone" columns are the backbone submodule alone (same trace); "total"
 params are every parameter of the built model.
@@ -62,6 +65,7 @@ HOST_REGISTRIES = {
     'mmdet': 'mmdet.registry',
     'mmseg': 'mmseg.registry',
     'mmpose': 'mmpose.registry',
+    'mmpretrain': 'mmpretrain.registry',
 }
 DEFAULT_SHAPES = {
     'image': (224, 224),
@@ -184,6 +188,12 @@ class PoseForward(_Traced):
         return self.model._forward(x)
 
 
+class ClassifierForward(_Traced):
+
+    def forward(self, x):
+        return self.model(x, mode='tensor')
+
+
 def dummy_proposals(num: int, height: int, width: int) -> torch.Tensor:
     """``num`` fixed, valid ``(x1, y1, x2, y2)`` boxes inside the image."""
     gen = torch.Generator().manual_seed(0)
@@ -286,6 +296,21 @@ def video_clip_len(cfg) -> int:
     return 8
 
 
+def classifier_input_size(cfg) -> tuple:
+    """``(H, W)`` the test pipeline feeds the classifier: the last
+    ``CenterCrop`` / ``Resize`` size (224 when there is none)."""
+    size = 224
+    for step in cfg.test_dataloader.dataset.pipeline:
+        value = step.get('crop_size') if step['type'] == 'CenterCrop' else \
+            step.get('scale') if step['type'] == 'Resize' else None
+        if value is not None:
+            size = value
+    if isinstance(size, int):
+        return (size, size)
+    width, height = size  # mmcv sizes are (w, h)
+    return (int(height), int(width))
+
+
 def resolve_shape(kind: str, shape: tuple, cfg=None) -> tuple:
     """Input size without batch/channels: ``(H, W)`` or ``(T, H, W)``."""
     if kind == 'mmaction':
@@ -303,6 +328,8 @@ def resolve_shape(kind: str, shape: tuple, cfg=None) -> tuple:
     if shape:
         raise ValueError(f'{kind}: --shape takes H W (or one side), got '
                          f'{shape}')
+    if kind == 'mmpretrain':
+        return classifier_input_size(cfg)
     if kind == 'mmpose':
         codec = cfg.get('codec')
         if isinstance(codec, dict) and 'input_size' in codec:
@@ -343,6 +370,8 @@ def build_case(target: str, shape: tuple = (), scope: Optional[str] = None,
             wrapper = DetectorForward(model, num_proposals, num_mask_rois)
         elif kind == 'mmseg':
             wrapper = SegmentorForward(model)
+        elif kind == 'mmpretrain':
+            wrapper = ClassifierForward(model)
         else:
             wrapper = PoseForward(model)
     name = osp.splitext(osp.basename(target))[0]
