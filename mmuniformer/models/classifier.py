@@ -6,7 +6,8 @@ Official classification end (reference §3): final BatchNorm ``norm`` ->
 mean over tokens -> Linear ``head``; token labeling checkpoints add
 ``0.5 * max over tokens of aux_head(tokens)``. In MMPretrain the mean and
 the Linear are its own ``GlobalAveragePooling`` and ``LinearClsHead``; the
-token-labeling sum is :class:`mmuniformer.models.cls_heads.TokenLabelingClsHead`.
+token-labeling sum is
+:class:`mmuniformer.models.cls_heads.TokenLabelingClsHead`.
 """
 import torch
 from torch import nn

@@ -7,7 +7,8 @@ import torch
 import mmuniformer  # noqa: F401  (applies the compat fixes)
 
 HOST_MODULES = [
-    f'{host}.{part}' for host in ('mmaction', 'mmdet', 'mmseg', 'mmpose')
+    f'{host}.{part}'
+    for host in ('mmaction', 'mmdet', 'mmseg', 'mmpose', 'mmpretrain')
     for part in ('models', 'datasets', 'evaluation', 'visualization')
 ]
 
@@ -26,8 +27,28 @@ def test_versions_are_the_supported_stack():
     import mmseg
     assert mmengine.__version__ == '0.10.7'
     assert mmcv.__version__ == '2.1.0'
+    import mmpretrain
     assert (mmdet.__version__, mmseg.__version__, mmaction.__version__,
-            mmpose.__version__) == ('3.3.0', '1.2.2', '1.2.0', '1.3.2')
+            mmpose.__version__, mmpretrain.__version__) == (
+                '3.3.0', '1.2.2', '1.2.0', '1.3.2', '1.2.0')
+
+
+def test_installer_checks_mmpretrain(monkeypatch):
+    """tools/install_state.py reports 'hosts' when mmpretrain (or the
+    mat4py its datasets import) is missing, so install.sh installs it."""
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+        __file__)))), 'tools', 'install_state.py')
+    spec = importlib.util.spec_from_file_location('install_state', path)
+    state = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(state)
+    assert state.hosts_ok()  # this machine is installed
+    real = state._version
+    for missing in ('mmpretrain', 'mat4py'):
+        monkeypatch.setattr(state, '_version',
+                            lambda d, m=missing: None if d == m else real(d))
+        assert not state.hosts_ok(), missing
 
 
 def _boxes():

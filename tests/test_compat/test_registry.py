@@ -7,12 +7,15 @@ from conftest import TINY
 from mmengine.registry import DefaultScope, init_default_scope
 
 import mmuniformer
-from mmuniformer.models import UniFormer, UniFormer3D
+from mmuniformer.models import UniFormer, UniFormer3D, UniFormerClsBackbone
 
 
-@pytest.mark.parametrize('scope', ['mmaction', 'mmdet', 'mmseg', 'mmpose'])
-@pytest.mark.parametrize('name,cls', [('mmuniformer.UniFormer3D', UniFormer3D),
-                                      ('mmuniformer.UniFormer', UniFormer)])
+@pytest.mark.parametrize('scope', ['mmaction', 'mmdet', 'mmseg', 'mmpose',
+                                   'mmpretrain'])
+@pytest.mark.parametrize('name,cls', [
+    ('mmuniformer.UniFormer3D', UniFormer3D),
+    ('mmuniformer.UniFormer', UniFormer),
+    ('mmuniformer.UniFormerClsBackbone', UniFormerClsBackbone)])
 def test_build_with_each_default_scope(scope, name, cls):
     init_default_scope(scope)
     assert DefaultScope.get_current_instance().scope_name == scope
@@ -36,3 +39,14 @@ def test_mmaction_uniformer_port_does_not_shadow_ours():
     assert theirs is not None and theirs is not UniFormer
     assert MODELS.get('mmuniformer.UniFormer') is UniFormer
     assert MODELS.get('mmuniformer.UniFormer3D') is UniFormer3D
+
+
+def test_token_labeling_head_builds_in_mmpretrain():
+    import mmuniformer.models.cls_heads  # noqa: F401  (needs mmpretrain)
+    from mmpretrain.models.heads import LinearClsHead
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    head = MODELS.build(dict(type='mmuniformer.TokenLabelingClsHead',
+                             num_classes=5, in_channels=8))
+    assert isinstance(head, LinearClsHead)
+    assert MODELS.get('ImageClassifier') is not None

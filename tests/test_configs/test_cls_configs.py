@@ -191,7 +191,8 @@ def test_recipe(name):
     pre = cfg.data_preprocessor
     assert (pre['mean'], pre['std'], pre['to_rgb']) == (
         [123.675, 116.28, 103.53], [58.395, 57.12, 57.375], True)
-    assert cfg.custom_hooks == [dict(type='mmuniformer.OfficialCheckpointHook')]
+    assert cfg.custom_hooks == [
+        dict(type='mmuniformer.OfficialCheckpointHook')]
 
 
 def test_configs_build_with_the_stated_heads():

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ('recognition', 'detection', 'segmentation', 'pose')
+FOLDERS = ('recognition', 'detection', 'segmentation', 'pose',
+           'classification')
 METAFILES = {
     folder: ROOT / 'configs' / folder / 'uniformer' / 'metafile.yml'
     for folder in FOLDERS
@@ -31,6 +32,7 @@ TASKS = {
                      'mIoU(ms)': 'Semantic Segmentation'},
     'pose': {k: 'Body 2D Keypoint'
              for k in ('AP', 'AP@0.5', 'AP@0.75', 'AR (M)', 'AR (L)', 'AR')},
+    'classification': {'Top 1 Accuracy': 'Image Classification'},
 }
 POSE_KEYS = ('AP', 'AP@0.5', 'AP@0.75', 'AR (M)', 'AR (L)', 'AR')
 
@@ -179,6 +181,45 @@ POSE = {
      '156iNxetiCk8JJz41aFDmFh9cQbCaMk3D'),
 }
 
+# ImageNet-1K (reference §9.1), config name: (top-1, params, FLOPs, Google
+# Drive file id)
+IMAGENET = {
+    'uniformer-small_8xb128_in1k':
+    (82.9, '22M', '3.6G', '1-uepH3Q3BhTmWU6HK-sGAGQC_MpfIiPD'),
+    'uniformer-small-plus_8xb128_in1k':
+    (83.4, '24M', '4.2G', '10IN5ULcjz0Ld_lDokkTGOSmRFXLzUkEs'),
+    'uniformer-small-plus-dim64_8xb128_in1k':
+    (83.4, '24M', '4.2G', '178ipRvMBKeAP_Fzy6fEr2HQkIQWdgEY6'),
+    'uniformer-base_8xb128_in1k':
+    (83.8, '50M', '8.3G', '1-wT39QazTGELxgrQIu6J12D3qcla3hui'),
+    'uniformer-base-ls_8xb128_in1k':
+    (83.9, '50M', '8.3G', '10FnwzMVgGL8bPO3EMZ7oG4vDvqnPoBK5'),
+    'uniformer-small_tl_8xb128_in1k':
+    (83.4, '22M', '3.6G', '16wjfeyqQFZ2x9W91EXf0Py1bfv4Fydfr'),
+    'uniformer-small-plus_tl_8xb128_in1k':
+    (83.9, '24M', '4.2G', '16rgtEVEeX3jVTQaiLsojBQP5sRaj_2aZ'),
+    'uniformer-base_tl_8xb128_in1k':
+    (85.1, '50M', '8.3G', '16nsTjawiYZuoCHBRarr58zA7vCFcmQmL'),
+    'uniformer-large-ls_tl_8xb128_in1k':
+    (85.6, '100M', '12.6G', '173e2qaJhOwbuC_DbNQSH47Oo_04mSfDj'),
+    'uniformer-small-dim64_tl_8xb128_in1k':
+    (83.4, '22M', '3.6G', '17NC5qqAWCT2gI_jY_cJnFTOqRQTSwsoz'),
+    'uniformer-small-plus-dim64_tl_8xb128_in1k':
+    (83.6, '24M', '4.2G', '17OfoDWt2_nA0BYN0OuLPpG8mHJDTluQQ'),
+    'uniformer-base-dim64_tl_8xb128_in1k':
+    (84.8, '50M', '8.3G', '17MneG9CnZG6zBvXYUr4WUXoTYc4rjJj5'),
+    'uniformer-small_tl_8xb64_in1k-384px':
+    (84.6, '22M', '11.9G', '16p4CXzuXC5J4_SJK67dsvnc8gTKmtKN1'),
+    'uniformer-small-plus_tl_8xb64_in1k-384px':
+    (84.9, '24M', '13.7G', '16wJT87vTc43Dt1q2sXrxZRUuEdrNdFdk'),
+    'uniformer-base_tl_8xb64_in1k-384px':
+    (86.0, '50M', '27.2G', '16kZlIarIwf9ldkCdHVKTQfFmDgfkucQ7'),
+    'uniformer-large-ls_tl_8xb32_in1k-384px':
+    (86.3, '100M', '39.2G', '174rcA6rNzYVG9Ya9ik-NwTGoxW1M79ez'),
+}
+# configs with no official run / checkpoint (not demos: they train)
+NOT_RELEASED = {'uniformer-large-ls_8xb128_in1k'}
+
 MMACTION = 'https://download.openmmlab.com/mmaction/v1.0/recognition/' \
     'uniformerv1/'
 MMPOSE = 'https://download.openmmlab.com/mmpose/v1/projects/uniformer/'
@@ -236,6 +277,8 @@ def _reference():
         ref[name] = ('ADE20K', metrics, gid)
     for name, (values, gid) in POSE.items():
         ref[name] = ('COCO', dict(zip(POSE_KEYS, values)), gid)
+    for name, (top1, _, _, gid) in IMAGENET.items():
+        ref[name] = ('ImageNet-1k', {'Top 1 Accuracy': top1}, gid)
     return ref
 
 
@@ -308,7 +351,7 @@ def test_results_match_reference():
     seen = set()
     for folder, m in _models():
         name = m['Name']
-        if name in DEMO:
+        if name in DEMO or name in NOT_RELEASED:
             assert 'Results' not in m, name
             continue
         assert name in ref, f'{name}: no reference values in this test'
@@ -342,7 +385,7 @@ def test_weights():
     for _, m in _models():
         name = m['Name']
         gid = ref.get(name, (None, None, None))[2]
-        if name in DEMO or gid is None:
+        if name in DEMO or name in NOT_RELEASED or gid is None:
             assert 'Weights' not in m, name
             assert re.search(r'no released checkpoint', m['Note'], re.I), \
                 name
@@ -407,3 +450,11 @@ def test_mim_search_table():
         else:
             assert not isinstance(weight, str), name
         assert df.loc[name, 'config'] == m['Config']
+
+
+def test_imagenet_params_and_flops():
+    """The official params / FLOPs of each ImageNet entry (§9.1)."""
+    entries = {m['Name']: m for _, m in _models()}
+    for name, (_, params, flops, _) in IMAGENET.items():
+        md = entries[name]['Metadata']
+        assert (md['Parameters'], md['FLOPs']) == (params, flops), name

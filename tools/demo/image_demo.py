@@ -38,10 +38,10 @@ head, or with the classes saved in an mm-format checkpoint.
 
 CHECKPOINT (and ``--det-checkpoint``) may be an mm-format checkpoint or an
 official UniFormer file (detection, segmentation, mmpose 0.x pose, or an
-ImageNet file: the whole classifier for cls, the backbone only otherwise): it is converted
-while loading (``mmuniformer.models.convert``). Without a checkpoint the
-model is randomly initialised and the predictions are meaningless (a
-warning says so): useful only to try a config.
+ImageNet file: the whole classifier for cls, the backbone only otherwise):
+it is converted while loading (``mmuniformer.models.convert``). Without a
+checkpoint the model is randomly initialised and the predictions are
+meaningless (a warning says so): useful only to try a config.
 
 Pose person boxes, in order of preference: ``--bboxes`` (the non-crowd
 annotations of the image, matched by file name, in a COCO-format json),

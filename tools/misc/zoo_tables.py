@@ -22,6 +22,7 @@ TASKS = {  # folder -> mim host package
     'detection': 'mmdet',
     'segmentation': 'mmseg',
     'pose': 'mmpose',
+    'classification': 'mmpretrain',
 }
 BEGIN, END = '<!-- zoo:begin -->', '<!-- zoo:end -->'
 
@@ -62,12 +63,20 @@ def table(folder):
         '<out.pth>`' + (' (`--label-order mmaction` for Kinetics)'
                         if folder == 'recognition' else '') + '.',
         '',
-        '| config | official results | official weights |',
-        '|---|---|---|',
     ]
+    # params / FLOPs column for ImageNet (the official zoo's own columns)
+    sizes = folder == 'classification'
+    lines += ['| config | official results | ' +
+              ('params / FLOPs | ' if sizes else '') + 'official weights |',
+              '|---|---|' + ('---|' if sizes else '') + '---|']
     for model in meta['Models']:
         name = osp.basename(model['Config'])
-        lines.append(f'| [`{name}`]({name}) | {_results(model)} | '
+        size = ''
+        if sizes:
+            md = model['Metadata']
+            size = (f'{md.get("Parameters", "–")} / '
+                    f'{md.get("FLOPs", "–")} | ')
+        lines.append(f'| [`{name}`]({name}) | {_results(model)} | {size}'
                      f'{_where(model.get("Weights"))} |')
     lines.append(END)
     return '\n'.join(lines)
