@@ -78,3 +78,26 @@ def test_cls_demo_official_checkpoint_imagenet_names(shared_data, tmp_path,
     assert match and match.group(1) == IMAGE and match.group(2) == names[0]
     vis = cv2.imread(match.group(5))
     assert vis.shape[:2] == (425, 640)
+
+
+def test_cls_demo_clear_errors(shared_data, tmp_path):
+    image = osp.join(shared_data, 'coco_pose', IMAGE)
+    det = osp.join(REPO, 'configs', 'detection', 'uniformer',
+                   'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py')
+    tl_file = tmp_path / 'uniformer_small_tl_224.pth'
+    state = dict(official_state('image_small_tl', num_classes=1000))
+    torch.save({'model': state}, tl_file)
+    out = ['--out-dir', str(tmp_path / 'out')]
+    tool = _load_tool()
+    cases = [
+        (['cls', image, det] + out,
+         'is an mmdet config, but the cls demo needs an mmpretrain config'),
+        # a token-labeling file in a plain config (its name also implies
+        # head_dim 32: a warning, the head mismatch is the error)
+        (['cls', image, CONFIG, str(tl_file)] + out,
+         'token-labeling checkpoint .*use a token-labeling config'),
+    ]
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as err:
+            tool.main(argv)
+        assert re.search(message, str(err.value)), (argv, err.value)
