@@ -30,3 +30,27 @@ def test_official_key_count_small():
     assert len(UniFormerImageClassifier('small').state_dict()) == 331
     assert len(UniFormerImageClassifier('small_plus').state_dict()) == 386
     assert len(UniFormerImageClassifier('base').state_dict()) == 687
+
+
+def test_cls_backbone_is_the_trunk_plus_final_bn():
+    """UniFormerClsBackbone: official keys minus the heads, the final BN
+    applied (reference image_logits' feature), frozen with stage 4."""
+    from mmuniformer.models import UniFormerClsBackbone
+    state = imagenet_state(TINY, num_classes=10)
+    backbone = UniFormerClsBackbone(TINY).eval()
+    trunk = {k: v for k, v in state.items()
+             if not k.startswith(('head.', 'aux_head.'))}
+    backbone.load_state_dict(trunk, strict=True)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        (feat, ) = backbone(x)
+    # mean of the feature through the official head = official logits
+    logits = feat.mean((2, 3)) @ state['head.weight'].t() + state['head.bias']
+    torch.testing.assert_close(logits, image_logits(x, state, 16),
+                               atol=1e-4, rtol=1e-4)
+    frozen = UniFormerClsBackbone(TINY, frozen_stages=4)
+    assert not any(p.requires_grad for p in frozen.norm.parameters())
+    assert all(p.requires_grad for p in UniFormerClsBackbone(
+        TINY, frozen_stages=3).norm.parameters())
+    with pytest.raises(ValueError, match='out_indices'):
+        UniFormerClsBackbone(TINY, out_indices=(2, 3))
