@@ -15,8 +15,11 @@ environment variable ``MMUNIFORMER_VERBOSE_LOGS=1`` to get mmengine's
 per-parameter lines back. Applied by ``import mmuniformer``, so every
 config of ours (``custom_imports``) gets it.
 
-:func:`silence_known_warnings` filters deprecation warnings of the released
-host packages that a user can do nothing about, each with its reason.
+:func:`silence_known_warnings` (Python warnings) and
+:func:`silence_known_log_warnings` (mmengine log records) drop deprecation
+notices of the released host packages that a user can do nothing about,
+each listed with its reason. Warnings printed before ``mmuniformer`` is
+imported (``mim`` itself imports ``pkg_resources``) still show.
 """
 import logging
 import os
@@ -31,17 +34,58 @@ _PARAMWISE = re.compile(r'^paramwise_options -- (\S+?):(\w+)=(.*)$')
 KNOWN_WARNINGS = (
     (r'.*torch\.cuda\.amp\.(autocast|GradScaler)\(args\.\.\.\)` is '
      r'deprecated', FutureWarning, '',
-     'mmengine 0.10.7 / mmcv 2.1.0 call the pre-2.4 AMP API; torch still '
-     'honours it'),
-    (r'.*`torch\.(cuda|cpu)\.amp\.(custom_fwd|custom_bwd)\(args\.\.\.\)` '
-     r'is deprecated', FutureWarning, '',
-     'mmcv 2.1.0 ops use the pre-2.4 AMP decorators; they still work'),
+     "mmengine 0.10.7's AmpOptimWrapper builds torch.cuda.amp.GradScaler, "
+     'the pre-2.4 AMP API, which torch still honours'),
     (r'.*pkg_resources is deprecated', UserWarning, '',
-     'mmengine 0.10.7 imports pkg_resources for `mmaction::` style config '
-     'bases; it is the documented way those bases resolve on this stack'),
-    (r'.*Deprecated call to `pkg_resources\.declare_namespace', Warning, '',
-     'namespace packages of the installed dependencies; harmless'),
+     'mmengine 0.10.7 imports pkg_resources to resolve `mmaction::` style '
+     'config bases; setuptools < 82 keeps it working'),
 )
+
+
+# mmengine log records (print_log, level WARNING) of the same kind:
+# (message regex, reason)
+KNOWN_LOG_WARNINGS = (
+    (r'^"FileClient" will be deprecated in future',
+     "MMAction2 1.2.0's DecordInit / OpenCVInit open videos through "
+     "mmengine's FileClient; the replacement API is not used by the host"),
+    (r'^"HardDiskBackend" is the alias of "LocalBackend"',
+     'the same FileClient call builds the old backend name'),
+)
+
+
+class KnownDeprecationFilter(logging.Filter):
+    """Drops the records of :data:`KNOWN_LOG_WARNINGS`."""
+
+    patterns = [re.compile(p) for p, _ in KNOWN_LOG_WARNINGS]
+
+    def filter(self, record):
+        if record.levelno != logging.WARNING:
+            return True
+        msg = record.getMessage()
+        return not any(p.search(msg) for p in self.patterns)
+
+
+def silence_known_log_warnings() -> bool:
+    """Every ``MMLogger`` made from now on (and the current one) gets
+    :class:`KnownDeprecationFilter`. Returns False when already applied."""
+    from mmengine.logging import MMLogger
+    original = MMLogger.__init__
+    if getattr(original, '_mmuniformer_quiet', False):
+        return False
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if not _verbose():
+            self.addFilter(KnownDeprecationFilter())
+
+    __init__._mmuniformer_quiet = True
+    MMLogger.__init__ = __init__
+    if MMLogger._instance_dict and not _verbose():
+        current = MMLogger.get_current_instance()
+        if not any(isinstance(f, KnownDeprecationFilter)
+                   for f in current.filters):
+            current.addFilter(KnownDeprecationFilter())
+    return True
 
 
 def _verbose() -> bool:
@@ -164,4 +208,6 @@ def apply_all() -> None:
                        lambda module: summarise_paramwise_options())
     patch_after_import('mmengine.model.base_module',
                        lambda module: summarise_init_info())
+    patch_after_import('mmengine.logging.logger',
+                       lambda module: silence_known_log_warnings())
     silence_known_warnings()

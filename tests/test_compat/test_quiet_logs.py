@@ -87,3 +87,41 @@ def test_init_info_is_one_line(records, monkeypatch, tmp_path):
     assert 'head: 2 (weight, bias) ConstantInit: val=0.5' in lines[0]
     assert not [r for r in records if ' - torch.Size(' in r]
     assert torch.all(net.head.weight == 0.5)
+
+
+def test_known_host_deprecation_log_warnings_dropped(monkeypatch):
+    """MMAction2's video readers build mmengine's FileClient, which logs two
+    deprecation warnings per run; other warnings still pass."""
+    from mmengine.fileio import FileClient
+    from mmengine.logging import print_log
+    monkeypatch.delenv(VERBOSE_ENV, raising=False)
+    logger = MMLogger.get_instance(f'quiet_logs_dep_{id(object())}',
+                                   log_level='INFO')
+    handler = _Records()
+    logger.addHandler(handler)
+    FileClient('disk')
+    print_log('something else is deprecated', logger=logger.instance_name,
+              level=logging.WARNING)
+    logger.removeHandler(handler)
+    assert handler.lines == ['something else is deprecated']
+
+
+@pytest.mark.parametrize('verbose', ['', '1'])
+def test_known_python_deprecation_warnings_filtered(verbose):
+    """In a fresh process (pytest restores warning filters after
+    collection): the GradScaler notice AmpOptimWrapper triggers is gone
+    after ``import mmuniformer``, back with MMUNIFORMER_VERBOSE_LOGS=1;
+    other warnings pass."""
+    import os
+    import subprocess
+    import sys
+    code = ('import mmuniformer, torch, warnings\n'
+            'torch.cuda.amp.GradScaler(enabled=False)\n'
+            'warnings.warn("another FutureWarning", FutureWarning)\n')
+    env = dict(os.environ, **{VERBOSE_ENV: verbose})
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert 'another FutureWarning' in res.stderr
+    assert ('GradScaler(args...)` is deprecated' in res.stderr) == \
+        bool(verbose)
