@@ -1,7 +1,8 @@
 # Fine-tune UniFormer-S (16 frames x 4) on your own videos, starting from the
 # official Kinetics-400 video checkpoint. Copy this file and edit the marked
 # lines; the guide is docs/user_guides/finetune.md.
-#   python tools/data/build_video_lists.py data/custom/videos --out-dir data/custom
+#   python tools/data/build_video_lists.py data/custom/videos \
+#       --out-dir data/custom
 #   mim train mmaction my_finetune.py
 # The recipe is the official UCF101 fine-tuning one (lr 5e-5, 25 epochs,
 # warmup 5, drop path 0.2, RandAugment m5-n2, repeated augmentation x2,
@@ -23,7 +24,7 @@ ann_file_test = 'data/custom/val.txt'
 # official K400 S16x4 file (see the guide); `--cfg-options
 # model.backbone.init_cfg=None` trains from scratch instead
 pretrained = 'checkpoints/uniformer_small_k400_16x4.pth'
-# ------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)),

@@ -25,8 +25,7 @@ import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from official_layout import official_checkpoint  # noqa: E402
+from official_layout import official_checkpoint  # tests/ (conftest)
 
 CONFIG = osp.join(REPO, 'configs', 'recognition',
                   'uniformer_s_finetune_custom.py')
@@ -39,8 +38,6 @@ CHANCE = 1 / len(COLOURS)
 MARGIN = 1 / 3
 # the first block of each stage: a 4-block net with the official S dims
 KEEP_BLOCK = re.compile(r'^blocks[1-4]\.0\.')
-SMALL_ARCH = dict(depths=(1, 1, 1, 1), embed_dims=(64, 128, 320, 512),
-                  head_dim=64)
 
 SMOKE = '''_base_ = ['./my_finetune.py']
 # CPU smoke run: the first block per stage (as the test checkpoint), small

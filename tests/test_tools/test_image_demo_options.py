@@ -8,7 +8,9 @@ import warnings
 import pytest
 import torch
 
-from tests.test_tools.test_image_demos import IMAGE, tiny_config, tool
+# _one_thread: the autouse single-thread fixture of the demo tests
+from tests.test_tools.test_image_demos import (  # noqa: F401
+    IMAGE, _one_thread, tiny_config, tool)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -19,14 +21,6 @@ def coco_image(shared_data):
     if not osp.isfile(path):
         pytest.skip(f'COCO test image not found: {path}')
     return path
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def three_class_detector(tmp_path):
