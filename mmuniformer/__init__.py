@@ -5,10 +5,11 @@ Importing the package is cheap: it applies the compatibility fixes of
 themselves when the registry is first used (``locations``) or when
 ``mmuniformer.models`` is imported.
 """
-from . import compat
+from . import compat, quiet_logs
 from .registry import HOOKS, MODELS
 from .version import __version__, version_info
 
 compat.apply_all()
+quiet_logs.apply_all()
 
 __all__ = ['HOOKS', 'MODELS', '__version__', 'version_info']

@@ -83,6 +83,34 @@ def head_permutation(dataset: str) -> np.ndarray:
     return np.array([official[n] for n in mm], dtype=np.int64)
 
 
+# Something-Something: the official category files, line i = class i (the
+# order of the official heads and of MMAction2's sthv1/sthv2 annotations)
+_STH_FILES = {
+    'sthv1': 'official_uniformer_sthv1_categories.txt',
+    'sthv2': 'official_uniformer_sthv2_categories.txt',
+}
+ALIASES = ('k400', 'k600', 'k400-official', 'k600-official', 'sthv1',
+           'sthv2')
+
+
+def alias_classes(alias: str) -> List[str]:
+    """Class names of a shipped label list, in head order:
+
+    * ``k400`` / ``k600``: MMAction2's label-map order (converted Kinetics
+      heads use it with ``label_order='mmaction'``);
+    * ``k400-official`` / ``k600-official``: the official head order;
+    * ``sthv1`` / ``sthv2``: the 174 Something-Something classes.
+    """
+    if alias in DATASETS:
+        return mmaction_classes(alias)
+    if alias.endswith('-official') and alias[:-9] in DATASETS:
+        return [n.replace('_', ' ') for n in official_classes(alias[:-9])]
+    if alias in _STH_FILES:
+        with open(osp.join(LABEL_DIR, _STH_FILES[alias])) as f:
+            return [line.strip() for line in f if line.strip()]
+    raise ValueError(f'no label list {alias!r}; shipped: {list(ALIASES)}')
+
+
 def dataset_for_num_classes(num_classes: int) -> str:
     """``'k400'`` / ``'k600'`` for 400 / 600 classes."""
     for dataset in DATASETS:

@@ -257,8 +257,12 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
     """Load any UniFormer checkpoint file into a UniFormer backbone.
 
     Checks that a head_dim known for the file agrees with the model's.
-    Returns the report of :func:`adapt_state_dict`.
+    Returns the report of :func:`adapt_state_dict`. An absent local file
+    raises :class:`~mmuniformer.models.pretrained.MissingPretrainedError`
+    saying where the file comes from and how to start without it.
     """
+    from .pretrained import check_pretrained
+    check_pretrained(filename)
     ckpt = load_checkpoint_file(filename, map_location=map_location)
     return load_state_into(model, ckpt, source=str(filename), logger=logger)
 

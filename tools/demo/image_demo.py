@@ -8,6 +8,7 @@ on image files.
         --out-dir DIR [--opacity 0.5] [--device cpu]
     python tools/demo/image_demo.py pose IMAGE CONFIG [CHECKPOINT] \
         --out-dir DIR [--det-config DET_CONFIG [--det-checkpoint DET_CKPT]
+                       [--det-cfg-options KEY=VALUE ...]
                        | --bboxes COCO_JSON] [--kpt-thr 0.3] [--device cpu]
     python tools/demo/image_demo.py cls  IMAGE CONFIG [CHECKPOINT] \
         --out-dir DIR [--topk 5] [--device cpu]
@@ -57,7 +58,9 @@ import json
 import logging
 import os
 import os.path as osp
+import re
 import sys
+import tempfile
 import warnings
 
 TASKS = ('det', 'seg', 'pose', 'cls')
@@ -104,6 +107,9 @@ def parse_args(argv=None):
     pose = parsers['pose']
     pose.add_argument('--det-config', default=None,
                       help='detector config giving the person boxes')
+    pose.add_argument('--det-cfg-options', nargs='+', action=DictAction,
+                      help='override settings of the detector config, '
+                      'key=value (e.g. model.backbone.init_cfg=None)')
     pose.add_argument('--det-checkpoint', default=None,
                       help='its checkpoint (mm-format or official)')
     pose.add_argument('--det-cat-id', type=int, default=0,
@@ -219,12 +225,49 @@ def load_weights(model, checkpoint, what='CHECKPOINT'):
     print(f'loaded {len(loaded)}/{len(own)} tensors from {checkpoint} '
           f'({family} checkpoint)')
     if wrong_shape:
+        shapes = '; '.join(f'{k} {tuple(state[k].shape)} vs '
+                           f'{tuple(own[k].shape)}' for k in wrong_shape)
+        hint = class_count_hint(wrong_shape, state)
         warnings.warn(f'{len(wrong_shape)} tensors of {checkpoint} do not '
-                      f'fit the model and were skipped: {wrong_shape[:5]}')
+                      f'fit the model and were skipped (checkpoint vs model '
+                      f'shape): {shapes}.{hint}')
     if not any(not k.startswith('backbone.') for k in loaded):
         warnings.warn(f'{checkpoint} holds backbone weights only: the '
                       'neck / heads are randomly initialised')
     return ckpt
+
+
+# Output layers whose first dimension is the class (or keypoint) count, with
+# the config key that sets it and the rows per class (fc_cls: + background)
+CLASS_LAYERS = (
+    ('roi_head.bbox_head', 'fc_cls.weight', 'num_classes', 1),
+    ('roi_head.mask_head', 'conv_logits.weight', 'num_classes', 0),
+    ('decode_head', 'conv_seg.weight', 'num_classes', 0),
+    ('auxiliary_head', 'conv_seg.weight', 'num_classes', 0),
+    ('head', 'final_layer.weight', 'out_channels', 0),
+)
+
+
+def class_count_hint(wrong_shape, state):
+    """When the skipped tensors are class layers, the config keys to set
+    (e.g. ``model.roi_head.bbox_head.num_classes=3``); else ''."""
+    settings = {}
+    for key in wrong_shape:
+        for module, leaf, option, extra in CLASS_LAYERS:
+            match = re.match(rf'^{re.escape(module)}(\.\d+)?\.'
+                             rf'{re.escape(leaf)}$', key)
+            if match:
+                index = match.group(1) or ''  # Cascade: bbox_head.0 ...
+                count = int(state[key].shape[0]) - extra
+                settings[f'model.{module}{index}.{option}'] = count
+    if not settings:
+        return ''
+    counts = sorted(set(settings.values()))
+    return (f' The checkpoint was trained with '
+            f'{"/".join(map(str, counts))} classes (or keypoints) and the '
+            'config has another count; set it: --cfg-options ' +
+            ' '.join(f'{k}={v}' for k, v in settings.items()) +
+            ' (or edit the config).')
 
 
 def checkpoint_dataset_meta(ckpt):
@@ -409,9 +452,16 @@ def run_pose(args, cfg, images):
     check_file(args.bboxes, 'box file')
     json_boxes = coco_person_boxes(args.bboxes) if args.bboxes else None
     det_model = 'whole_image'
+    if args.det_cfg_options and args.det_config is None:
+        fail('--det-cfg-options needs --det-config')
     if args.det_config is not None:
-        load_config(args.det_config, 'det')  # checks it early and clearly
+        # checked early and clearly; MMPoseInferencer takes a path only
+        det_cfg = load_config(args.det_config, 'det', args.det_cfg_options)
         det_model = args.det_config
+        if args.det_cfg_options:
+            det_model = osp.join(tempfile.mkdtemp(prefix='det_cfg_'),
+                                 osp.basename(args.det_config))
+            det_cfg.dump(det_model)
     with quiet_host_weight_messages():
         inferencer = MMPoseInferencer(pose2d=cfg, device=args.device,
                                       det_model=det_model,
