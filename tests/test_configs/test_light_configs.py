@@ -104,22 +104,22 @@ def test_video_model_has_the_official_parameter_count(arch, params):
     assert sum(p.numel() for p in model.parameters()) == params
 
 
-# (config, arch, drop path, backbone params)
+# (config, arch, drop path, backbone params (§1), zoo params (M, §6))
 DENSE = [
     (osp.join(DET, 'mask-rcnn_uniformer-light-xxs_fpn_1x_coco.py'), 'xxs', 0.,
-     9_317_168),
+     9_317_168, 29.4),
     (osp.join(DET, 'mask-rcnn_uniformer-light-xs_fpn_1x_coco.py'), 'xs', .15,
-     15_483_136),
+     15_483_136, 35.6),
     (osp.join(SEG, 'fpn_uniformer-light-xxs_8xb4-80k_ade20k-512x512.py'),
-     'xxs', 0., 9_317_168),
+     'xxs', 0., 9_317_168, 13.5),
     (osp.join(SEG, 'fpn_uniformer-light-xs_8xb4-80k_ade20k-512x512.py'), 'xs',
-     .1, 15_483_136),
+     .1, 15_483_136, 19.7),
 ]
 
 
-@pytest.mark.parametrize('path,arch,dp,params', DENSE,
+@pytest.mark.parametrize('path,arch,dp,params,zoo', DENSE,
                          ids=[osp.basename(d[0]) for d in DENSE])
-def test_dense_recipe(path, arch, dp, params):
+def test_dense_recipe(path, arch, dp, params, zoo):
     from mmuniformer.models import UniFormerLight
     cfg = Config.fromfile(path)
     bb = cfg.model.backbone
@@ -143,6 +143,17 @@ def test_dense_recipe(path, arch, dp, params):
         assert cfg.optim_wrapper.optimizer.lr == 2e-4
         assert cfg.optim_wrapper.optimizer.weight_decay == 1e-4
         assert cfg.train_cfg.max_iters == 80000
-    kwargs = {k: v for k, v in bb.items() if k not in ('type', 'init_cfg')}
-    model = UniFormerLight(**kwargs)
-    assert sum(p.numel() for p in model.parameters()) == params
+    host = 'mmdet' if 'mask-rcnn' in path else 'mmseg'
+    pytest.importorskip(host)
+    from mmengine.registry import MODELS, init_default_scope
+    init_default_scope(host)
+    cfg.model.backbone.pop('init_cfg')
+    if host == 'mmseg':  # SyncBN needs a process group: count it as BN
+        cfg.model.decode_head.norm_cfg = dict(type='BN', requires_grad=True)
+    model = MODELS.build(cfg.model)
+    assert isinstance(model.backbone, UniFormerLight)
+    last = model.backbone.blocks4[-1].drop_path
+    assert getattr(last, 'drop_prob', 0.) == pytest.approx(dp)
+    assert sum(p.numel() for p in model.backbone.parameters()) == params
+    total = sum(p.numel() for p in model.parameters())
+    assert round(total / 1e6, 1) == zoo
