@@ -188,3 +188,19 @@ def test_training_loss_adds_the_cls_token_term():
     head = model.cls_head
     head.cls_token_loss_weight = 0.
     assert 'loss_cls_token' not in model(x, samples, mode='loss')
+
+
+def test_load_hook_converts_an_official_light_file_for_the_config():
+    """What ``load_from`` / ``mim test --checkpoint`` do with the file: the
+    hook rewrites it, and every tensor fits the recognizer (strict)."""
+    from types import SimpleNamespace
+
+    from mmuniformer.engine.hooks import OfficialCheckpointHook
+    model = _recognizer(LS_4x128)
+    state = light_video_state('xxs', num_classes=10, layer_scale=True)
+    ckpt = {'model_state': state, 'epoch': 110}
+    OfficialCheckpointHook().after_load_checkpoint(
+        SimpleNamespace(model=model), ckpt)
+    model.load_state_dict(ckpt['state_dict'], strict=True)
+    assert torch.equal(model.cls_head.head_cls.weight,
+                       state['head_cls.weight'])
