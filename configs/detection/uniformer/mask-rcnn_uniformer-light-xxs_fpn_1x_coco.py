@@ -1,6 +1,7 @@
 # Mask R-CNN + FPN with a light UniFormer-XXS backbone (hourglass, token
 # pruning in stages 3-4), 1x schedule, single scale. Official exp:
-# object_detection/exp_light/mask_rcnn_1x_xxs (COCO val2017: 42.8 box AP / 39.2 mask AP, 29.4M params).
+# object_detection/exp_light/mask_rcnn_1x_xxs (COCO val2017: 42.8 box AP /
+# 39.2 mask AP, 29.4M params).
 #
 # Official run (uniformer_light.md §5.3): 8 GPUs x 2 images, AdamW lr 1e-4,
 # wd 0.05 with no decay on parameters named `*norm*` (cls_token is decayed),

@@ -4,17 +4,13 @@
 # uniformer_light.md: AdamW 2e-4, wd 1e-4 on all parameters, cosine with a
 # 1000-iteration warm-up, 80k iterations), drop path 0.1, init from
 # uniformer_xs_224_in1k.pth.
-_base_ = ['./_base_/fpn_uniformer.py']
+# As the XXS sibling with the XS backbone, its drop path and init.
+_base_ = ['./fpn_uniformer-light-xxs_8xb4-80k_ade20k-512x512.py']
 
 pretrained = 'checkpoints/uniformer_xs_224_in1k.pth'
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmuniformer.UniFormerLight',
         arch='xs',
         drop_path_rate=0.1,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        norm_eval=False,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     neck=dict(in_channels=[64, 128, 256, 512]))
