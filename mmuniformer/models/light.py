@@ -124,7 +124,7 @@ def resolve_light_arch(arch: Union[str, dict]) -> dict:
     return cfg
 
 
-# -- the pruning rule, as functions of explicit tensors ------------------------
+# -- the pruning rule, as functions of explicit tensors ---------------------
 def pool_score(score: torch.Tensor, spatial: Sequence[int]) -> torch.Tensor:
     """Score of a ``spatial`` map -> score of the next stage's map.
 

@@ -154,7 +154,7 @@ def _recognizer(config):
 
 @pytest.mark.parametrize('config,variant,ls,sizes', [
     (LS_4x128, 'xxs', True, [(4, 64, 64), (3, 48, 80)]),
-    (XXS_16x160, 'xxs', False, [(4, 64, 64), (8, 32, 64), (5, 70, 70)]),
+    (XXS_16x160, 'xxs', False, [(8, 32, 64), (5, 70, 70)]),
     (XS_32x192, 'xs', False, [(4, 64, 64), (6, 32, 48)]),
 ])
 def test_config_recognizer_gives_official_logits(tmp_path, config, variant,
@@ -168,7 +168,7 @@ def test_config_recognizer_gives_official_logits(tmp_path, config, variant,
     model.eval()
     diffs = []
     for T, H, W in sizes:
-        x = torch.randn(2, 3, T, H, W)
+        x = torch.randn(1, 3, T, H, W)
         with torch.no_grad():
             got = model._forward(x[:, None], stage='head')
             want = R.video_logits(x, state, variant)
