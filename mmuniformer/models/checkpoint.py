@@ -30,12 +30,16 @@ from torch import nn
 WRAPPER_KEYS = ('model_state', 'state_dict', 'model')
 BACKBONE_PREFIX = 'backbone.'
 # Keys of official classification / video checkpoints that no backbone owns.
-HEAD_KEY = re.compile(r'^(head|aux_head)\.')
+HEAD_KEY = re.compile(r'^(head|aux_head|head_cls|norm_cls)\.')
+LAYER_SCALE_KEY = re.compile(r'\.gamma_[12]$')
 STAGE_NORM_KEY = re.compile(r'^norm[1-4]\.')
 FINAL_NORM_KEY = re.compile(r'^norm\.')
 # head_dim of official files, by file name (§9.1 of the reference): token
 # labeling S / S+ / B and the non-TL S+ use 32, everything else 64.
 HEAD_DIM_BY_NAME = (
+    # light XXS / XS (uniformer_light.md §1): head_dim 28 / 32
+    (re.compile(r'xxs'), 28),
+    (re.compile(r'(^|[^a-z])xs([^a-z]|$)'), 32),
     (re.compile(r'dim64'), 64),
     (re.compile(r'large'), 64),
     (re.compile(r'uniformer_(small|small_plus|base)_tl_(224|384)'), 32),
@@ -227,7 +231,11 @@ def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
     kept_init = [k for k in missing
                  if STAGE_NORM_KEY.match(k) and not any(
                      s.startswith(k.split('.')[0] + '.') for s in state)
-                 or k.endswith('num_batches_tracked')]
+                 or k.endswith('num_batches_tracked')
+                 # light ls_fp32 video models start their gammas from init
+                 # when inflated from ImageNet weights (official, §3.4)
+                 or ('cls_token' in target and LAYER_SCALE_KEY.search(k)
+                     and not any(LAYER_SCALE_KEY.search(s) for s in state))]
     missing = [k for k in missing if k not in kept_init]
     errors = []
     if bad_shape:

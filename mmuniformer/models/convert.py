@@ -7,11 +7,14 @@ family        detected by          mapping
 ============  ===================  ===========================================
 ``video``     ``model_state`` or   trunk + final BN -> ``backbone.*``;
               5D ``patch_embed1``  ``head.*`` -> ``cls_head.fc_cls.*``
-                                   (rows optionally in MMAction2's order)
+                                   (rows optionally in MMAction2's order);
+                                   light: ``norm_cls``/``head_cls`` ->
+                                   ``cls_head.norm_cls/head_cls.*``
 ``image``     ``model`` / 4D stem  ``image_layout='backbone'``: trunk ->
               + ``head.*``         ``backbone.*`` (a backbone-init
                                    checkpoint; ``norm``, ``head``,
-                                   ``aux_head`` dropped).
+                                   ``aux_head``, light ``norm_cls`` /
+                                   ``head_cls`` dropped).
                                    ``'classifier'`` (MMPretrain
                                    ``ImageClassifier`` with
                                    ``UniFormerClsBackbone``): trunk + ``norm``
@@ -152,7 +155,10 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     meta = dict(family=family, source=str(source), label_order=None)
     if family == 'video':
         for key, value in state.items():
-            if key.startswith('head.'):
+            if key.startswith(('head.', 'head_cls.')):
+                continue
+            if key.startswith('norm_cls.'):  # light: training-only branch
+                out['cls_head.' + key] = value
                 continue
             out['backbone.' + key] = value
         if 'head.weight' in state:
@@ -163,6 +169,12 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
                                                       label_order)
             out['cls_head.fc_cls.weight'] = weight
             out['cls_head.fc_cls.bias'] = bias
+            if 'head_cls.weight' in state:  # light: UniFormerLightHead
+                w_cls, b_cls = state['head_cls.weight'], state['head_cls.bias']
+                if label_order == 'mmaction':
+                    w_cls, b_cls, _ = _reorder_head(w_cls, b_cls, label_order)
+                out['cls_head.head_cls.weight'] = w_cls
+                out['cls_head.head_cls.bias'] = b_cls
             meta['label_order'] = label_order
             meta['num_classes'] = int(weight.shape[0])
             meta['dataset'] = dataset
@@ -180,7 +192,8 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
             meta['num_classes'] = int(state['head.weight'].shape[0])
     elif family == 'image':
         for key, value in state.items():
-            if key.startswith(('head.', 'aux_head.', 'norm.')):
+            if key.startswith(('head.', 'aux_head.', 'norm.', 'head_cls.',
+                               'norm_cls.')):
                 continue
             out['backbone.' + key] = value
         meta['image_layout'] = image_layout

@@ -100,9 +100,30 @@ VIDEO = {
     ('Something-Something V2', 70.4, '1-1K5R3Ed4t8d_DZnJ62xysIt1dBNmx96'),
     'uniformer-small_kinetics600-pre_8xb4-u32-60e_sthv1-rgb':
     ('Something-Something V1', 59.9, '1-XEgaGqXGp1EGzFl63ctApnvU54X27WP'),
+    # light models (uniformer_light.md §6)
+    'uniformer-light-xxs_imagenet1k-128px-pre_8xb32-u4-110e_kinetics400-128px-rgb':
+    ('Kinetics-400', 63.2, '1EFBxDS2m4mpk_sYejnPuGSDRH_1ELDhx'),
+    'uniformer-light-xxs_imagenet1k-160px-pre_4xb64-u4-110e_kinetics400-160px-rgb':
+    ('Kinetics-400', 65.8, '1DtTFT7FZ_kUjxqXAYyWhfXSr_EIHQi8a'),
+    'uniformer-light-xxs_imagenet1k-128px-pre_4xb64-u8-110e_kinetics400-128px-rgb':
+    ('Kinetics-400', 68.3, '1E9VwV-XJQCmo9nBhxLxa9DdphZiIg38z'),
+    'uniformer-light-xxs_imagenet1k-160px-pre_4xb64-u8-110e_kinetics400-160px-rgb':
+    ('Kinetics-400', 71.4, '1Dxq82X8mBsfVOzij0HSeb1g4sdez71FM'),
+    'uniformer-light-xxs_imagenet1k-128px-pre_8xb32-u16-110e_kinetics400-128px-rgb':
+    ('Kinetics-400', 73.3, '1DngSOmw0rStnYZlaCnz1xII6CU2d2R_j'),
+    'uniformer-light-xxs_imagenet1k-160px-pre_8xb32-u16-110e_kinetics400-160px-rgb':
+    ('Kinetics-400', 75.1, '1DxqrNHb4h1ZKnEFaqbkKJAXQsyIFeD7b'),
+    'uniformer-light-xxs_imagenet1k-160px-pre_8xb32-u32-110e_kinetics400-160px-rgb':
+    ('Kinetics-400', 77.9, '1EIVXRYn5UIkLaJGDpTBxTcyog_dKbcZe'),
+    'uniformer-light-xs_imagenet1k-192px-pre_8xb16-u32-110e_kinetics400-192px-rgb':
+    ('Kinetics-400', 78.6, '1DtdX-keSB-RkH23KqtQH36IMOUmol1kw'),
 }
 # config name: (box AP, mask AP, Google Drive file id)
 DETECTION = {
+    'mask-rcnn_uniformer-light-xxs_fpn_1x_coco':
+    (42.8, 39.2, '1CUyS-hWbpLvOXHZ35n4BZPmiCbMXt0mc'),
+    'mask-rcnn_uniformer-light-xs_fpn_1x_coco':
+    (44.6, 40.9, '1CRHb-W5Csy_509J4Ux62TOT7dpixdsOi'),
     'mask-rcnn_uniformer-s-h14_fpn_1x_coco':
     (45.6, 41.6, '13KhBYkHKQg-CyhAgn1LQM1K0R4bwSpWT'),
     'mask-rcnn_uniformer-s-h14_fpn_amp-ms-crop-3x_coco':
@@ -118,6 +139,10 @@ DETECTION = {
 }
 # config name: (mIoU, multi-scale mIoU or None, Google Drive file id or None)
 SEGMENTATION = {
+    'fpn_uniformer-light-xxs_8xb4-80k_ade20k-512x512':
+    (42.3, None, '1DPakdzr6G7n8t3_ZAFCx8wFX1r5h_V7-'),
+    'fpn_uniformer-light-xs_8xb4-80k_ade20k-512x512':
+    (44.4, None, '1Dj3GiQLK7YZPKSgz_Uk8JL1J66XEvw0Y'),
     'fpn_uniformer-s-h14_8xb4-80k_ade20k-512x512':
     (46.3, None, None),
     'fpn_uniformer-b-h14_8xb4-80k_ade20k-512x512':

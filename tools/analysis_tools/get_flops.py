@@ -16,15 +16,18 @@ Usage::
     # the ImageNet classifier (backbone + mean pool + Linear(C4, 1000)),
     # which has no config in this repo: image:<arch>
     python tools/analysis_tools/get_flops.py image:small image:base
+    # light ImageNet models (pruning active) at their resolutions
+    python tools/analysis_tools/get_flops.py image:xxs --shape 160
     # README rows
     python tools/analysis_tools/get_flops.py --markdown CONFIG1 CONFIG2 ...
 
 ``--shape``: images ``H W`` (or one side); videos ``T H W``, ``T`` (224 x 224)
 or ``H W`` (T from the config). Defaults: video = the test pipeline's
-``clip_len`` at 224 x 224 (FLOPs of ONE view: multiply by the number of views
-for the official "x views" figures), detection 800 x 1280, segmentation
-512 x 2048, pose the codec's ``input_size``, image 224 x 224, MMPretrain
-the test pipeline's crop (``CenterCrop`` / ``Resize``, e.g. 224 or 384).
+``clip_len`` at its test crop size (224 x 224 for the classic models; FLOPs
+of ONE view: multiply by the number of views for the official "x views"
+figures), detection 800 x 1280, segmentation 512 x 2048, pose the codec's
+``input_size``, image 224 x 224, MMPretrain the test pipeline's crop
+(``CenterCrop`` / ``Resize``, e.g. 224 or 384).
 
 What is traced (model in eval mode, activation checkpointing off, pretrained
 init skipped, SyncBN built as BN):
@@ -151,6 +154,30 @@ class ImageClassifier(nn.Module):
 
     def forward(self, x):
         return self.head(self.backbone(x)[0].mean((2, 3)))
+
+
+class LightImageClassifier(nn.Module):
+    """The official light ImageNet model (``image:xxs`` / ``image:xs``):
+    backbone (last stage, normalised) -> mean -> Linear ``head``; the
+    training-only cls-token branch (``norm_cls`` + ``head_cls``) is built so
+    that its parameters count (as in the zoo's 10.2M / 16.5M) but is not
+    traced. ``norm4`` stands in for the final BatchNorm (same count).
+    """
+
+    def __init__(self, arch: str, num_classes: int = 1000):
+        super().__init__()
+        from mmuniformer.models import UniFormerLight
+        self.backbone = UniFormerLight(arch=arch, out_indices=(3, ))
+        channels = self.backbone.embed_dims[-1]
+        self.head = nn.Linear(channels, num_classes)
+        self.norm_cls = nn.LayerNorm(channels)
+        self.head_cls = nn.Linear(channels, num_classes)
+
+    def forward(self, x):
+        return self.head(self.backbone(x)[0].mean((2, 3)))
+
+
+LIGHT_ARCHES = ('xxs', 'xs')
 
 
 class _Traced(nn.Module):
@@ -311,6 +338,16 @@ def classifier_input_size(cfg) -> tuple:
     return (int(height), int(width))
 
 
+def video_crop_size(cfg) -> int:
+    """Side of the test crop (``CenterCrop``/``ThreeCrop``), else 224."""
+    for key in ('test_pipeline', 'val_pipeline'):
+        for step in cfg.get(key) or []:
+            if step.get('type') in ('CenterCrop', 'ThreeCrop') and \
+                    isinstance(step.get('crop_size'), int):
+                return int(step['crop_size'])
+    return 224
+
+
 def resolve_shape(kind: str, shape: tuple, cfg=None) -> tuple:
     """Input size without batch/channels: ``(H, W)`` or ``(T, H, W)``."""
     if kind == 'mmaction':
@@ -320,7 +357,8 @@ def resolve_shape(kind: str, shape: tuple, cfg=None) -> tuple:
             return (video_clip_len(cfg), ) + shape
         if len(shape) == 1:
             return shape + (224, 224)
-        return (video_clip_len(cfg), 224, 224)
+        side = video_crop_size(cfg)
+        return (video_clip_len(cfg), side, side)
     if len(shape) == 1:
         return shape * 2
     if len(shape) == 2:
@@ -347,7 +385,8 @@ def build_case(target: str, shape: tuple = (), scope: Optional[str] = None,
     if target.startswith(IMAGE_PREFIX):
         arch = target[len(IMAGE_PREFIX):]
         size = resolve_shape('image', shape)
-        wrapper = ImageForward(ImageClassifier(arch))
+        wrapper = ImageForward(LightImageClassifier(arch) if arch in
+                               LIGHT_ARCHES else ImageClassifier(arch))
         inputs = (torch.randn(1, 3, *size), )
         return target, '×'.join(map(str, size)), wrapper, inputs
 
