@@ -36,6 +36,7 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger, print_log
 
+from ..datasets.video_faults import decoder_reason
 from ..registry import HOOKS
 
 SKIP_LOG = 'skipped_videos.txt'
@@ -66,10 +67,7 @@ def _reason(exc: BaseException, filename: Optional[str]) -> str:
         return 'file not found'
     if filename and osp.isfile(filename) and osp.getsize(filename) == 0:
         return 'empty file (0 bytes)'
-    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-    # decord puts a C++ backtrace after the message
-    text = lines[0] if lines else ''
-    return f'{type(exc).__name__}: {text}' if text else type(exc).__name__
+    return decoder_reason(exc)
 
 
 def annotation_line(ann_file: str, filename: str,
