@@ -63,3 +63,17 @@ def make_bad_videos(root: str, good: str) -> dict:
     write_mp4(osp.join(root, cases['short']),
               render_clip(0, np.random.default_rng(3), frames=3, size=64))
     return cases
+
+
+@HOOKS.register_module(name='TestDumpRankWeights', force=True)
+class DumpRankWeights(Hook):
+    """Save this rank's final weights as ``work_dir/rank{RANK}.pth``."""
+
+    def after_run(self, runner):
+        import torch
+        model = getattr(runner.model, 'module', runner.model)
+        rank = os.environ.get('RANK', '0')
+        torch.save(model.state_dict(),
+                   os.path.join(runner.work_dir, f'rank{rank}.pth'))
+        runner.logger.info(f'rank {rank}: model wrapped in '
+                           f'{type(runner.model).__name__}')

@@ -68,4 +68,9 @@ default_hooks = dict(
     # the newest readable checkpoint
     nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
     resume=dict(type='mmuniformer.ExactResumeHook'),
+    # average the backbone's BatchNorm buffers over ranks at the end of
+    # training and before validation (the host's runtime lacks it, MMAction2
+    # and our pose configs have it): every rank ends identical to the
+    # checkpoint saved at the end
+    sync_buffers=dict(type='SyncBuffersHook'),
 )

@@ -1,0 +1,130 @@
+"""Data-parallel training with several processes on CPU (gloo), launched the
+stock ways (torchrun / `mim train --launcher pytorch --gpus 2`): ranks end
+bit-identical and equal to the saved checkpoint. mmengine 0.10.7 calls
+torch.cuda.set_device in its dist init; the compat fix makes it work."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import torch
+from mmengine.config import Config
+
+import mmuniformer  # noqa: F401
+from mmuniformer.datasets import make_motion_dataset
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TESTS = osp.join(REPO, 'tests')
+MOTION_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
+                      'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
+
+
+def _env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO, TESTS] + [p for p in env.get('PYTHONPATH', '').split(
+            os.pathsep) if p])
+    env['OMP_NUM_THREADS'] = '1'
+    return env
+
+
+def _port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _torchrun(args, timeout=300):
+    return subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(_port())] + args, env=_env(),
+        capture_output=True, text=True, timeout=timeout)
+
+
+def _load(path):
+    obj = torch.load(path, map_location='cpu')
+    return obj.get('state_dict', obj)
+
+
+def _assert_ranks_equal_checkpoint(work_dir, ckpt, buffers=True):
+    """Every tensor of both ranks identical; the checkpoint equal to them
+    (parameters only with ``buffers=False``)."""
+    ranks = [_load(osp.join(work_dir, f'rank{r}.pth')) for r in (0, 1)]
+    saved = _load(osp.join(work_dir, ckpt))
+    assert ranks[0].keys() == ranks[1].keys() == saved.keys()
+    stats = ('running_mean', 'running_var', 'num_batches_tracked')
+    for key in saved:
+        assert torch.equal(ranks[0][key], ranks[1][key]), key
+        if buffers or not key.endswith(stats):
+            assert torch.equal(ranks[0][key], saved[key]), key
+
+
+def test_stock_mmengine_fails_on_cpu_and_the_fix_works(tmp_path):
+    script = osp.join(TESTS, 'dist_toy.py')
+    res = _torchrun([script, 'stock', str(tmp_path / 'stock')])
+    assert res.returncode != 0
+    assert 'Found no NVIDIA driver' in res.stdout + res.stderr
+    res = _torchrun([script, 'fix', str(tmp_path / 'fix')])
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert res.stdout.count('wrapper MMDistributedDataParallel') == 2
+    _assert_ranks_equal_checkpoint(tmp_path / 'fix', 'epoch_2.pth')
+
+
+def test_video_config_with_mim_train_two_processes(tmp_path):
+    root = str(tmp_path / 'data')
+    anns = make_motion_dataset(root, num_train=8, frames=16, size=64,
+                               seed=5, splits=('train', ))
+    cfg = tmp_path / 'motion_2p.py'
+    cfg.write_text(f"""
+_base_ = [{MOTION_CFG!r}]
+custom_imports = dict(imports=['mmuniformer', 'robust_helpers'],
+                      allow_failed_imports=False)
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file={anns['train']!r}, data_prefix=dict(video={root!r})))
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None
+train_cfg = dict(max_epochs=1, val_begin=100, val_interval=100)
+default_hooks = dict(checkpoint=dict(interval=1, save_best=None))
+custom_hooks = [dict(type='TestDumpRankWeights')]
+""")
+    work = tmp_path / 'work'
+    res = subprocess.run(
+        ['mim', 'train', 'mmaction', str(cfg), '--launcher', 'pytorch',
+         '--gpus', '2', '--work-dir', str(work)], env=_env(),
+        capture_output=True, text=True, timeout=300)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert "using the gloo backend instead of 'nccl'" in out
+    assert 'model wrapped in MMDistributedDataParallel' in out
+    _assert_ranks_equal_checkpoint(work, 'epoch_1.pth')
+
+
+def test_dense_config_with_torchrun_two_processes(tmp_path):
+    import importlib
+
+    from test_hosts.test_segmentation_e2e import (FPN, make_ade20k,
+                                                  tiny_cpu_config)
+    data = make_ade20k(str(tmp_path / 'ade'))
+    work = str(tmp_path / 'work')
+    cfg = tiny_cpu_config(FPN, data, work)
+    cfg.train_cfg.max_iters = 4  # saved at the end (save_last)
+    cfg.custom_imports = dict(imports=['mmuniformer', 'robust_helpers'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks = [dict(type='TestDumpRankWeights')]
+    path = str(tmp_path / 'fpn_2p.py')
+    cfg.dump(path)
+    script = osp.join(osp.dirname(importlib.import_module('mmseg').__file__),
+                      '.mim', 'tools', 'train.py')
+    res = _torchrun([script, path, '--launcher', 'pytorch', '--work-dir',
+                     work])
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    # an iteration-based loop writes its last checkpoint at the last
+    # iteration, before SyncBuffersHook averages the BN statistics at the
+    # end of training: there the checkpoint holds rank 0's statistics
+    _assert_ranks_equal_checkpoint(work, 'iter_4.pth', buffers=False)
