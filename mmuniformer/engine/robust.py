@@ -188,6 +188,10 @@ def checkpoint_unreadable(path: str) -> Optional[str]:
         return 'file not found'
     if osp.getsize(path) == 0:
         return 'the file is empty (0 bytes)'
+    if not zipfile.is_zipfile(path):
+        with open(path, 'rb') as f:
+            if f.read(2) == b'\x80\x02':  # legacy (pre-1.6) torch.save
+                return None
     try:
         with zipfile.ZipFile(path) as archive:
             if not any(n.endswith('data.pkl') for n in archive.namelist()):

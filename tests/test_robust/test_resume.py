@@ -165,3 +165,20 @@ def test_kill_during_checkpoint_write_leaves_no_truncated_file(tmp_path):
             state = torch.load(target, map_location='cpu')
             assert state['w'].numel() == 4_000_000
     assert target.exists()
+
+
+def test_unreadable_load_from_is_named(tmp_path):
+    """``load_from`` (and ``mim test --checkpoint``) of a damaged file:
+    UnreadableCheckpointError naming it, before mmengine's torch.load."""
+    from toy_runner import toy_runner
+
+    from mmuniformer.engine import ExactResumeHook
+    from mmuniformer.models.checkpoint import UnreadableCheckpointError
+    bad = tmp_path / 'epoch_9.pth'
+    bad.write_bytes(b'PK\x03\x04' + bytes(100))
+    runner = toy_runner(tmp_path, max_epochs=1)
+    runner._load_from = str(bad)
+    runner.register_hook(ExactResumeHook())
+    with pytest.raises(UnreadableCheckpointError,
+                       match=f'{bad} is not a readable checkpoint'):
+        runner.train()
