@@ -77,3 +77,59 @@ class DumpRankWeights(Hook):
                    os.path.join(runner.work_dir, f'rank{rank}.pth'))
         runner.logger.info(f'rank {rank}: model wrapped in '
                            f'{type(runner.model).__name__}')
+
+
+# -- subprocesses -------------------------------------------------------------
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(REPO, 'tests')
+MOTION_CFG = os.path.join(
+    REPO, 'configs', 'recognition', 'uniformer',
+    'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
+
+
+def subprocess_env() -> dict:
+    """Environment for child processes: this checkout and tests/ first on
+    PYTHONPATH (so they import this mmuniformer and these helpers), one
+    thread each (results comparable to the parent's single-thread runs)."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO, TESTS] + [p for p in env.get('PYTHONPATH', '').split(
+            os.pathsep) if p])
+    env['OMP_NUM_THREADS'] = '1'
+    return env
+
+
+def train_script(package: str = 'mmaction') -> str:
+    """The script `mim train <package>` runs."""
+    import importlib
+    root = os.path.dirname(importlib.import_module(package).__file__)
+    return os.path.join(root, '.mim', 'tools', 'train.py')
+
+
+def write_motion_cfg(path, root: str, ann: str, batch_size: int,
+                     max_epochs: int, custom_hooks: str,
+                     checkpoint: str = 'dict(interval=1, save_best=None)',
+                     extra: str = '') -> str:
+    """A child of the shipped motion config for subprocess runs: the given
+    generated data, no workers, no validation or test, ``custom_hooks`` /
+    ``checkpoint`` as config source text."""
+    with open(path, 'w') as f:
+        f.write(f"""
+_base_ = [{MOTION_CFG!r}]
+custom_imports = dict(imports=['mmuniformer', 'robust_helpers'],
+                      allow_failed_imports=False)
+train_dataloader = dict(
+    batch_size={batch_size}, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file={ann!r}, data_prefix=dict(video={root!r})))
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None
+train_cfg = dict(max_epochs={max_epochs}, val_begin=100, val_interval=100)
+default_hooks = dict(checkpoint={checkpoint}, logger=dict(interval=1))
+custom_hooks = {custom_hooks}
+{extra}
+""")
+    return str(path)

@@ -13,21 +13,8 @@ from mmengine.config import Config
 
 import mmuniformer  # noqa: F401
 from mmuniformer.datasets import make_motion_dataset
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TESTS = osp.join(REPO, 'tests')
-MOTION_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
-                      'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
-
-
-def _env():
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        [REPO, TESTS] + [p for p in env.get('PYTHONPATH', '').split(
-            os.pathsep) if p])
-    env['OMP_NUM_THREADS'] = '1'
-    return env
-
+from robust_helpers import (TESTS, subprocess_env, train_script,
+                            write_motion_cfg)
 
 def _port():
     with socket.socket() as s:
@@ -38,7 +25,7 @@ def _port():
 def _torchrun(args, timeout=300):
     return subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
-         '2', '--master_port', str(_port())] + args, env=_env(),
+         '2', '--master_port', str(_port())] + args, env=subprocess_env(),
         capture_output=True, text=True, timeout=timeout)
 
 
@@ -75,28 +62,13 @@ def test_video_config_with_mim_train_two_processes(tmp_path):
     root = str(tmp_path / 'data')
     anns = make_motion_dataset(root, num_train=8, frames=16, size=64,
                                seed=5, splits=('train', ))
-    cfg = tmp_path / 'motion_2p.py'
-    cfg.write_text(f"""
-_base_ = [{MOTION_CFG!r}]
-custom_imports = dict(imports=['mmuniformer', 'robust_helpers'],
-                      allow_failed_imports=False)
-train_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    dataset=dict(ann_file={anns['train']!r}, data_prefix=dict(video={root!r})))
-val_dataloader = None
-val_cfg = None
-val_evaluator = None
-test_dataloader = None
-test_cfg = None
-test_evaluator = None
-train_cfg = dict(max_epochs=1, val_begin=100, val_interval=100)
-default_hooks = dict(checkpoint=dict(interval=1, save_best=None))
-custom_hooks = [dict(type='TestDumpRankWeights')]
-""")
+    cfg = write_motion_cfg(tmp_path / 'motion_2p.py', root, anns['train'],
+                           batch_size=2, max_epochs=1,
+                           custom_hooks="[dict(type='TestDumpRankWeights')]")
     work = tmp_path / 'work'
     res = subprocess.run(
         ['mim', 'train', 'mmaction', str(cfg), '--launcher', 'pytorch',
-         '--gpus', '2', '--work-dir', str(work)], env=_env(),
+         '--gpus', '2', '--work-dir', str(work)], env=subprocess_env(),
         capture_output=True, text=True, timeout=300)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
@@ -106,8 +78,6 @@ custom_hooks = [dict(type='TestDumpRankWeights')]
 
 
 def test_dense_config_with_torchrun_two_processes(tmp_path):
-    import importlib
-
     from test_hosts.test_segmentation_e2e import (FPN, make_ade20k,
                                                   tiny_cpu_config)
     data = make_ade20k(str(tmp_path / 'ade'))
@@ -119,9 +89,8 @@ def test_dense_config_with_torchrun_two_processes(tmp_path):
     cfg.custom_hooks = [dict(type='TestDumpRankWeights')]
     path = str(tmp_path / 'fpn_2p.py')
     cfg.dump(path)
-    script = osp.join(osp.dirname(importlib.import_module('mmseg').__file__),
-                      '.mim', 'tools', 'train.py')
-    res = _torchrun([script, path, '--launcher', 'pytorch', '--work-dir',
+    res = _torchrun([train_script('mmseg'), path, '--launcher', 'pytorch',
+                     '--work-dir',
                      work])
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     # an iteration-based loop writes its last checkpoint at the last

@@ -123,6 +123,7 @@ def test_nonfinite_weights_are_never_saved(tmp_path):
     hook = NonFiniteCheckHook()
     with torch.no_grad():
         runner.model.linear.bias.fill_(float('nan'))
-    with pytest.raises(NonFiniteError, match="refusing to save.*'linear.bias'"):
+    with pytest.raises(NonFiniteError,
+                       match="refusing to save.*'linear.bias'"):
         hook.before_save_checkpoint(
             runner, dict(state_dict=runner.model.state_dict()))

@@ -17,55 +17,17 @@ import torch
 
 import mmuniformer  # noqa: F401
 from mmuniformer.datasets import make_motion_dataset
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TESTS = osp.join(REPO, 'tests')
-MOTION_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
-                      'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
-
-
-def train_script(package='mmaction'):
-    """The script `mim train <package>` runs."""
-    import importlib
-    root = osp.dirname(importlib.import_module(package).__file__)
-    return osp.join(root, '.mim', 'tools', 'train.py')
-
-
-def env():
-    out = dict(os.environ)
-    out['PYTHONPATH'] = os.pathsep.join(
-        [REPO, TESTS] + [p for p in out.get('PYTHONPATH', '').split(
-            os.pathsep) if p])
-    out['OMP_NUM_THREADS'] = '1'
-    return out
-
+from robust_helpers import subprocess_env, train_script, write_motion_cfg
 
 def write_cfg(path, root, ann, kill=None, epochs=3):
     hooks = "[dict(type='mmuniformer.OfficialCheckpointHook')"
     if kill:
         hooks += f", dict(type='TestKillAt', epoch={kill[0]}, batch={kill[1]})"
-    hooks += ']'
-    path.write_text(f"""
-_base_ = [{MOTION_CFG!r}]
-custom_imports = dict(imports=['mmuniformer', 'robust_helpers'],
-                      allow_failed_imports=False)
-train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(ann_file={ann!r}, data_prefix=dict(video={root!r})))
-val_dataloader = None
-val_cfg = None
-val_evaluator = None
-test_dataloader = None
-test_cfg = None
-test_evaluator = None
-train_cfg = dict(max_epochs={epochs}, val_begin=100, val_interval=100)
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=3,
-                                     save_best=None),
-                     logger=dict(interval=1))
-randomness = dict(seed=0, deterministic=True)
-custom_hooks = {hooks}
-""")
-    return str(path)
+    return write_motion_cfg(
+        path, root, ann, batch_size=4, max_epochs=epochs,
+        custom_hooks=hooks + ']',
+        checkpoint='dict(interval=1, max_keep_ckpts=3, save_best=None)',
+        extra='randomness = dict(seed=0, deterministic=True)')
 
 
 def weights(path):
@@ -88,7 +50,8 @@ def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
     killed = write_cfg(tmp_path / 'killed.py', root, ann, kill=(3, 2))
     killed_run = subprocess.Popen(
         [sys.executable, script, killed, '--work-dir',
-         str(tmp_path / 'killed')], env=env(), stdout=subprocess.PIPE,
+         str(tmp_path / 'killed')], env=subprocess_env(),
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     # the uninterrupted reference meanwhile, here (same Config -> Runner
     # path as the train script)
@@ -115,7 +78,7 @@ def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
 
     res = subprocess.run(
         [sys.executable, script, full, '--work-dir', str(work),
-         '--resume'], env=env(), capture_output=True, text=True,
+         '--resume'], env=subprocess_env(), capture_output=True, text=True,
         timeout=300)
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     log = res.stdout + res.stderr
@@ -156,7 +119,8 @@ def test_kill_during_checkpoint_write_leaves_no_truncated_file(tmp_path):
     target = tmp_path / 'epoch_1.pth'
     for delay in (0.8, ):
         proc = subprocess.Popen([sys.executable, '-c', WRITER, str(target)],
-                                env=env(), stdout=subprocess.PIPE, text=True)
+                                env=subprocess_env(),
+                                stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == 'ready'
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
