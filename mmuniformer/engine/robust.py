@@ -147,7 +147,10 @@ class NonFiniteCheckHook(Hook):
         self._check_weights(runner, f'at the end of epoch {runner.epoch + 1}')
 
     def after_val_epoch(self, runner, metrics=None):
-        if runner.train_loop is not None and hasattr(runner, 'optim_wrapper'):
+        from mmengine.runner import BaseLoop
+        # only while training (a standalone val/test leaves _train_loop a
+        # config dict or None)
+        if isinstance(getattr(runner, '_train_loop', None), BaseLoop):
             self._check_weights(runner, 'at validation')
 
     def before_save_checkpoint(self, runner, checkpoint):
