@@ -159,6 +159,50 @@ class UniFormerTrunk(BaseModule):
                 x = block(x)
         return x
 
+    def min_input_size(self) -> tuple:
+        """Smallest input size per axis (T, H, W or H, W) that leaves at
+        least one position after every patch embedding up to the last
+        returned stage, found from the embeddings' own convs (so the conv
+        stem's ceil and the video stem's temporal padding are honoured)."""
+        convs = [m for i in range(max(self.out_indices) + 1)
+                 for m in getattr(self, f'patch_embed{i + 1}').modules()
+                 if isinstance(m, nn.modules.conv._ConvNd)]
+        sizes = []
+        for axis in range(self.ndim):
+            size = 1
+            while True:
+                out = size
+                for conv in convs:
+                    out = (out + 2 * conv.padding[axis] -
+                           conv.dilation[axis] * (conv.kernel_size[axis] - 1)
+                           - 1) // conv.stride[axis] + 1
+                if out >= 1:
+                    break
+                size += 1
+            sizes.append(size)
+        return tuple(sizes)
+
+    def check_input(self, x: torch.Tensor, layout: str) -> None:
+        """Raise ``ValueError`` in the backbone's terms (rank, channels,
+        minimum size) instead of a conv error from deep inside."""
+        want = f'{type(self).__name__} expects {layout} with C=' \
+               f'{self.in_channels}'
+        if x.dim() != self.ndim + 2:
+            raise ValueError(f'{want}, got a {x.dim()}-D tensor of shape '
+                             f'{tuple(x.shape)}')
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f'{want}, got {x.shape[1]} channels (shape '
+                             f'{tuple(x.shape)}); set in_channels to match '
+                             'the data')
+        least = self.min_input_size()
+        if any(s < m for s, m in zip(x.shape[2:], least)):
+            axes = layout.split(',')[2:]
+            axes = [a.strip(' )') for a in axes]
+            need = ', '.join(f'{a}>={m}' for a, m in zip(axes, least))
+            raise ValueError(f'{want} and sizes {need} (the patch embeddings '
+                             f'up to stage {max(self.out_indices) + 1} '
+                             f'downsample that much), got {tuple(x.shape)}')
+
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Raw output maps of stages ``0..max(out_indices)``."""
         outs = []

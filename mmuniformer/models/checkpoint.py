@@ -55,18 +55,69 @@ class CheckpointMismatchError(RuntimeError):
     """A checkpoint does not fit the backbone it is loaded into."""
 
 
+class UnreadableCheckpointError(RuntimeError):
+    """A checkpoint file cannot be read at all (empty, truncated, corrupt or
+    not a PyTorch file)."""
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """The loader's reason without torch's ``weights_only=False`` advice,
+    which is wrong for a damaged file (and unsafe for an untrusted one)."""
+    text = str(exc).strip() or type(exc).__name__
+    found = re.search(r'Unsupported global[^\n]*', text)
+    if found:
+        # a readable file holding objects outside the allow-list: name them
+        return ('it holds a Python object outside the allowed tensor/data '
+                f'types ({found.group(0).strip()})')
+    found = re.search(r'Unsupported operand[^\n]*', text)
+    if found:
+        return f'invalid pickle data ({found.group(0).strip()})'
+    first = text.splitlines()[0].split('. ')[0]
+    first = re.sub(r'\s*\(?Re-running `torch.load` with.*', '', first)
+    if first.startswith('Weights only load failed'):
+        rest = [ln.strip() for ln in text.splitlines()[1:]
+                if ln.strip() and 'weights_only' not in ln
+                and 'Please file an issue' not in ln
+                and 'Check the documentation' not in ln]
+        first = rest[0] if rest else 'the pickle stream is invalid'
+    return f'{type(exc).__name__}: {first}'
+
+
+def raise_unreadable(filename, exc: BaseException):
+    """Raise :class:`UnreadableCheckpointError` for ``filename``."""
+    size = ''
+    if isinstance(filename, str) and osp.isfile(filename):
+        size = f' ({osp.getsize(filename)} bytes)'
+    raise UnreadableCheckpointError(
+        f'{filename}{size} is not a readable checkpoint: '
+        f'{unreadable_reason(exc)}. The file is empty, truncated (e.g. a '
+        'killed save or an interrupted download), corrupt or not a PyTorch '
+        'checkpoint; download or save it again.') from exc
+
+
 def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
     """Read a checkpoint (local path, URL, ``open-mmlab://`` ...) with
     mmengine's loader, still ``weights_only``. Official ImageNet / token
     labeling saves also hold the training ``argparse.Namespace``, which is
-    allowed here as plain data."""
+    allowed here as plain data. A file that cannot be read raises
+    :class:`UnreadableCheckpointError` naming it."""
+    if isinstance(filename, str) and osp.isfile(filename) \
+            and osp.getsize(filename) == 0:
+        raise_unreadable(filename, EOFError('the file is empty'))
     safe = getattr(torch.serialization, 'safe_globals', None)
-    if safe is None:
-        return CheckpointLoader.load_checkpoint(filename,
-                                                map_location=map_location)
-    with safe([argparse.Namespace]):
-        return CheckpointLoader.load_checkpoint(filename,
-                                                map_location=map_location)
+    try:
+        if safe is None:
+            return CheckpointLoader.load_checkpoint(
+                filename, map_location=map_location)
+        with safe([argparse.Namespace]):
+            return CheckpointLoader.load_checkpoint(
+                filename, map_location=map_location)
+    except FileNotFoundError:
+        raise
+    except (EOFError, RuntimeError, ValueError, OSError, KeyError,
+            IndexError, AttributeError, TypeError, UnicodeDecodeError,
+            __import__('pickle').UnpicklingError) as exc:
+        raise_unreadable(filename, exc)
 
 
 def _is_state_dict(obj) -> bool:

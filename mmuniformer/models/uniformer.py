@@ -81,9 +81,7 @@ class UniFormer(UniFormerTrunk):
                      if block.window_size is None)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4:
-            raise ValueError('UniFormer expects images of shape (B, C, H, W), '
-                             f'got {tuple(x.shape)}')
+        self.check_input(x, 'images of shape (B, C, H, W)')
         stages = self.forward_stages(x)
         outs = []
         for i in self.out_indices:

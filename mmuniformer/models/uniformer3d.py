@@ -59,9 +59,7 @@ class UniFormer3D(UniFormerTrunk):
 
     def forward(self, x: torch.Tensor
                 ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
-        if x.dim() != 5:
-            raise ValueError('UniFormer3D expects clips of shape (B, C, T, H, '
-                             f'W), got {tuple(x.shape)}')
+        self.check_input(x, 'clips of shape (B, C, T, H, W)')
         stages = self.forward_stages(x)
         if len(stages) == 4:
             stages[3] = self.norm(stages[3])

@@ -60,3 +60,17 @@ optim_wrapper = dict(
         weight_decay=0.05))
 
 auto_scale_lr = dict(base_batch_size=16)
+
+default_hooks = dict(
+    # training that survives (docs/advanced_guides/robust_training.md):
+    # stop at the first non-finite loss / grad norm, never checkpoint
+    # non-finite weights; exact --resume (generator states), fallback to
+    # the newest readable checkpoint
+    nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
+    resume=dict(type='mmuniformer.ExactResumeHook'),
+    # average the backbone's BatchNorm buffers over ranks at the end of
+    # training and before validation (the host's runtime lacks it, MMAction2
+    # and our pose configs have it): every rank ends identical to the
+    # checkpoint saved at the end
+    sync_buffers=dict(type='SyncBuffersHook'),
+)

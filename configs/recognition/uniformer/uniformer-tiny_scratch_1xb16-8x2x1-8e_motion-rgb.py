@@ -20,7 +20,10 @@ model = dict(
                            std=[57.375, 57.375, 57.375],
                            format_shape='NCTHW'))
 
-sampling = dict(clip_len=8, frame_interval=2, num_clips=1)
+# past the end of a short video: repeat the last frame, as the official
+# (PySlowFast) sampler clamps indices (MMAction2's default 'loop' wraps)
+sampling = dict(clip_len=8, frame_interval=2, num_clips=1,
+                out_of_bound_opt='repeat_last')
 train_pipeline = [
     dict(type='DecordInit'),
     dict(type='SampleFrames', **sampling),
@@ -84,7 +87,18 @@ param_scheduler = [
 default_hooks = dict(
     checkpoint=dict(interval=4, max_keep_ckpts=1, save_best='acc/top1',
                     rule='greater'),
-    logger=dict(interval=5))
+    logger=dict(interval=5),
+    # training that survives (docs/advanced_guides/robust_training.md):
+    # stop at the first non-finite loss / grad norm, never checkpoint
+    # non-finite weights; exact --resume (generator states), fallback to
+    # the newest readable checkpoint
+    nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
+    resume=dict(type='mmuniformer.ExactResumeHook'),
+    # unreadable videos: named by default; skip them with
+    # --cfg-options default_hooks.bad_videos.skip=True
+    bad_videos=dict(type='mmuniformer.BadVideoHook', skip=False,
+                    max_bad_fraction=0.01),
+)
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook')]

@@ -46,7 +46,15 @@ param_scheduler = [
 auto_scale_lr = dict(base_batch_size=1024)
 
 # hooks
-default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
+default_hooks = dict(
+    checkpoint=dict(save_best='coco/AP', rule='greater'),
+    # training that survives (docs/advanced_guides/robust_training.md):
+    # stop at the first non-finite loss / grad norm, never checkpoint
+    # non-finite weights; exact --resume (generator states), fallback to
+    # the newest readable checkpoint
+    nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
+    resume=dict(type='mmuniformer.ExactResumeHook'),
+)
 
 # codec settings (blur_kernel_size = the official modulate_kernel, used only
 # by the DARK decoder; the official post-process is 'default')

@@ -35,7 +35,18 @@ param_scheduler = [
 
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='auto'),
-    logger=dict(interval=100))
+    logger=dict(interval=100),
+    # training that survives (docs/advanced_guides/robust_training.md):
+    # stop at the first non-finite loss / grad norm, never checkpoint
+    # non-finite weights; exact --resume (generator states), fallback to
+    # the newest readable checkpoint
+    nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
+    resume=dict(type='mmuniformer.ExactResumeHook'),
+    # unreadable videos: named by default; skip them with
+    # --cfg-options default_hooks.bad_videos.skip=True
+    bad_videos=dict(type='mmuniformer.BadVideoHook', skip=False,
+                    max_bad_fraction=0.01),
+)
 
 # auto_scale_lr: base_batch_size is the official total batch in videos per
 # step (clips = 2x with repeated augmentation); enable it with
