@@ -118,10 +118,10 @@ def io_spec(kind, module, sample, legacy=False):
     attention as constants, so another H/W fails in onnxruntime (a Reshape
     of the window partition).
     """
-    with torch.no_grad():
-        out = module(sample)
     if kind == 'recognizer':
         return ['input'], ['scores'], {0: 'batch'}
+    with torch.no_grad():
+        out = module(sample)
     count = len(out) if isinstance(out, (tuple, list)) else 1
     names = [f'out{i}' for i in range(count)]
     if kind == 'video-backbone':
