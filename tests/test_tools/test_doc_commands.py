@@ -24,7 +24,6 @@ import pickle
 import re
 import shlex
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -38,7 +37,8 @@ DOCS = ['README.md', 'docs/get_started.md', 'docs/faq.md',
 MOTION_CONFIG = ('configs/recognition/uniformer/'
                  'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
 # scripts whose command line is checked by their own parser
-NO_PARSER = {'tools/install_state.py'}  # takes the repo path; run by install.sh
+# takes the repo path, no options; run by tools/install.sh in CI
+NO_PARSER = {'tools/install_state.py'}
 
 
 def _read(doc):

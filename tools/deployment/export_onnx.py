@@ -30,8 +30,9 @@ the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
 (batch 2; for dense models also ``--verify-hw``), compares every output
 with PyTorch and prints the largest absolute difference. It then times
 PyTorch eager and onnxruntime side by side on the export shape (median of
-``--repeat`` alternating runs, both on the same number of CPU threads). The exit status
-is 1 when the difference exceeds ``--atol`` (default 1e-4).
+``--repeat`` alternating runs, both on the same number of CPU threads).
+The exit status is 1 when the difference exceeds ``--atol`` (default
+1e-4) or onnxruntime cannot load the file.
 """
 import argparse
 import os
