@@ -89,6 +89,14 @@ setup(
             'mmpretrain==1.2.0', 'mat4py',
         ],
         'tests': ['pytest'],
+        # tools/deployment/export_onnx.py (versions measured together with
+        # torch 2.13, see docs/user_guides/deployment.md)
+        'deploy': ['onnx==1.23.*', 'onnxruntime==1.32.*', 'onnxscript==0.7.*'],
+        # MMAction2's tools/visualizations/vis_cam.py imports moviepy.editor,
+        # which only moviepy 1.x has; moviepy 1.0.3 writes no mp4 with
+        # decorator 5 (docs/user_guides/visualization.md)
+        'vis': ['moviepy==1.0.3', 'decorator<5', 'imageio', 'imageio-ffmpeg',
+                'proglog'],
     },
     license='Apache-2.0',
     zip_safe=False,

@@ -89,8 +89,9 @@ if grep -qE '^(hosts|xtcoco)$' <<<"$todo"; then
   fi
 fi
 
-# --- 4. mmuniformer itself (editable) ---------------------------------------
-pipc install --no-build-isolation -e "$REPO[tests]"
+# --- 4. mmuniformer itself (editable) with its extras -------------------------
+# extras: deploy (ONNX export + onnxruntime), vis (MMAction2's Grad-CAM tool)
+pipc install --no-build-isolation -e "$REPO[tests,deploy,vis]"
 
 left="$(state)"
 [ -z "$left" ] || die "still not ready after install: $(echo $left)"

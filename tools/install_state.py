@@ -8,6 +8,8 @@ pip work at all. Prints one step name per line (nothing when all is ready):
     hosts      a host package / runtime dependency missing or at another version
     xtcoco     xtcocotools does not import against the installed numpy
     self       mmuniformer not installed in editable mode from this checkout
+    extras     the deploy / vis extras missing (onnx, onnxruntime, onnxscript;
+               moviepy 1.x with decorator < 5)
 """
 import importlib
 import importlib.util
@@ -82,12 +84,24 @@ def self_ok(repo):
         os.path.realpath(repo) + os.sep)
 
 
+def extras_ok():
+    """setup.py extras 'deploy' and 'vis' (installed by install.sh)."""
+    if any(_version(d) is None for d in (
+            'onnx', 'onnxruntime', 'onnxscript', 'imageio', 'imageio-ffmpeg',
+            'proglog')):
+        return False
+    moviepy, decorator = _version('moviepy'), _version('decorator')
+    return bool(moviepy and moviepy.startswith('1.') and decorator
+                and int(decorator.split('.')[0]) < 5)
+
+
 def main():
     repo = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or '.') !=
                    os.path.realpath(repo)]
     checks = [('torch', torch_ok), ('mmcv', mmcv_ok), ('hosts', hosts_ok),
-              ('xtcoco', xtcoco_ok), ('self', lambda: self_ok(repo))]
+              ('xtcoco', xtcoco_ok), ('self', lambda: self_ok(repo)),
+              ('extras', extras_ok)]
     for name, check in checks:
         if not check():
             print(name)

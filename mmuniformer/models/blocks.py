@@ -281,7 +281,10 @@ class PatchEmbed(nn.Module):
 
     def forward(self, x):
         x = self.proj(x)
-        return self.norm(x.movedim(1, -1)).movedim(-1, 1).contiguous()
+        # Non-negative dims: the legacy ONNX exporter writes movedim(-1, 1)
+        # as Transpose perm [0, -1, 1, ...], which onnxruntime refuses.
+        last = x.dim() - 1
+        return self.norm(x.movedim(1, last)).movedim(last, 1).contiguous()
 
 
 class ConvStemEmbed(nn.Module):

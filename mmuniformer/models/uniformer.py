@@ -86,6 +86,7 @@ class UniFormer(UniFormerTrunk):
         outs = []
         for i in self.out_indices:
             norm = getattr(self, f'norm{i + 1}')
-            outs.append(norm(stages[i].movedim(1, -1)).movedim(-1, 1)
+            # non-negative dims: see PatchEmbed.forward (ONNX legacy export)
+            outs.append(norm(stages[i].movedim(1, 3)).movedim(3, 1)
                         .contiguous())
         return tuple(outs)

@@ -1,5 +1,7 @@
-"""The README's "swap UniFormer into any existing mm config" examples are
-real configs: each python block with a `_base_` builds its model."""
+"""The docs' "swap UniFormer into any existing mm config" examples are
+real configs: each python block with a `_base_` in the README, the config
+folders' READMEs and docs/ (the MMAction2 one is in
+docs/user_guides/train_test.md) builds its model."""
 import glob
 import os.path as osp
 import re
@@ -12,7 +14,8 @@ import mmuniformer  # noqa: F401
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 READMES = [osp.join(REPO, 'README.md')] + sorted(
-    glob.glob(osp.join(REPO, 'configs', '*', 'uniformer', 'README.md')))
+    glob.glob(osp.join(REPO, 'configs', '*', 'uniformer', 'README.md'))) + \
+    sorted(glob.glob(osp.join(REPO, 'docs', '**', '*.md'), recursive=True))
 HOSTS = {'mmaction': 'mmaction', 'mmdet': 'mmdet', 'mmseg': 'mmseg',
          'mmpose': 'mmpose'}
 

@@ -203,3 +203,7 @@ def test_main_job_script_runs_end_to_end(tmp_path):
     assert '[4/4] demo on' in res.stdout
     assert re.search(r'^\s+1\. moving (right|left|up|down)', res.stdout,
                      flags=re.M)
+    # the training curve: one point per epoch (validated every epoch)
+    assert (tmp_path / 'training_curve.png').read_bytes()[:4] == b'\x89PNG'
+    assert len(re.findall(r'Epoch\(val\) \[\d+\]',
+                          (tmp_path / 'train.log').read_text())) >= 4

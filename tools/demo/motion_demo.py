@@ -7,6 +7,10 @@
 3. evaluates the best checkpoint on held-out clips with ``mim test``;
 4. classifies one held-out video with ``tools/demo/video_demo.py``.
 
+It also draws the training curve (mean training loss and held-out top-1 per
+epoch, read from the run's ``vis_data/scalars.json``) into
+``<work-dir>/training_curve.png``.
+
     python tools/demo/motion_demo.py [--work-dir demo_out] [--epochs 8]
 
 Exit status is non-zero if any step fails or top-1 is below --min-top1.
@@ -57,6 +61,50 @@ def run(cmd, log_path):
     return text
 
 
+def read_curve(scalars_json):
+    """``{epoch: (mean training loss, held-out top-1 or None)}`` from the
+    scalars file mmengine's ``LocalVisBackend`` writes: training records
+    carry ``epoch`` and ``loss``; validation records carry ``acc/top1``
+    with ``step`` = the epoch."""
+    import json
+    losses, accs = {}, {}
+    with open(scalars_json) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            if 'loss' in rec and 'epoch' in rec:
+                losses.setdefault(int(rec['epoch']), []).append(
+                    float(rec['loss']))
+            elif 'acc/top1' in rec:
+                accs[int(rec['step'])] = float(rec['acc/top1'])
+    return {ep: (sum(v) / len(v), accs.get(ep))
+            for ep, v in sorted(losses.items())}
+
+
+def plot_curve(curve, out_png):
+    """Loss (left axis) and held-out top-1 (right axis) per epoch."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    epochs = list(curve)
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    ax.plot(epochs, [curve[e][0] for e in epochs], 'o-', color='tab:blue',
+            label='training loss')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('training loss (mean over the epoch)', color='tab:blue')
+    acc_epochs = [e for e in epochs if curve[e][1] is not None]
+    ax2 = ax.twinx()
+    ax2.plot(acc_epochs, [100 * curve[e][1] for e in acc_epochs], 's-',
+             color='tab:orange', label='held-out top-1')
+    ax2.set_ylabel('held-out top-1 (%)', color='tab:orange')
+    ax2.set_ylim(0, 105)
+    ax.set_title('motion demo: UniFormer3D trained from scratch')
+    fig.tight_layout()
+    fig.savefig(out_png)
+    plt.close(fig)
+
+
 def main(argv=None):
     args = parse_args(argv)
     import mmuniformer  # noqa: F401
@@ -79,6 +127,8 @@ def main(argv=None):
                f'test_dataloader.dataset.data_prefix.video={data_root}']
     if args.epochs:
         options.append(f'train_cfg.max_epochs={args.epochs}')
+    # validate every epoch so that the training curve has a point per epoch
+    options.append('train_cfg.val_interval=1')
     train_dir = osp.join(work, 'train')
     mim = [sys.executable, '-m', 'mim']
     run([*mim, 'train', 'mmaction', CONFIG, '--gpus', '0', '--work-dir',
@@ -87,6 +137,13 @@ def main(argv=None):
     if not best:
         sys.exit(f'no best checkpoint in {train_dir}')
     print(f'[2/4] trained ({time.time() - start:.0f} s): {best[-1]}')
+    scalars = sorted(glob.glob(osp.join(train_dir, '*', 'vis_data',
+                                        'scalars.json')))
+    if scalars:
+        curve_png = osp.join(work, 'training_curve.png')
+        plot_curve(read_curve(scalars[-1]), curve_png)
+        print(f'      training curve (loss, held-out top-1 per epoch): '
+              f'{curve_png}')
 
     text = run([*mim, 'test', 'mmaction', CONFIG, '--checkpoint', best[-1],
                 '--gpus', '0', '--work-dir', osp.join(work, 'test'),
