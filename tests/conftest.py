@@ -17,11 +17,24 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 TINY = dict(depths=(1, 1, 4, 1), embed_dims=(16, 32, 64, 64), head_dim=16)
 
 
+def in_ci():
+    """``CI=true`` (``.ci/run`` sets it): missing shared data is a failure,
+    not a skip, so CI cannot pass with tests silently left out."""
+    return os.environ.get('CI', '').lower() in ('1', 'true', 'yes')
+
+
+def skip_or_fail(msg):
+    """Skip with the reason; under CI fail instead."""
+    if in_ci():
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
 @pytest.fixture
 def shared_data():
     if not osp.isdir(SHARED_DATA):
-        pytest.skip(f'real test data not found at {SHARED_DATA} (set '
-                    'MMUNIFORMER_SHARED to the folder that holds data/)')
+        skip_or_fail(f'real test data not found at {SHARED_DATA} (set '
+                     'MMUNIFORMER_SHARED to the folder that holds data/)')
     return SHARED_DATA
 
 

@@ -11,11 +11,18 @@ Usage::
     layout = load_layout('video_small_k400')      # dict with 'keys', ...
     ckpt = official_checkpoint('video_small_k400')  # {'model_state': {...}}
     state = official_state('det_small_backbone')    # flat state dict
+    tiny = official_state('video_small_k400', depths=(1, 1, 4, 1))
+
+``depths`` keeps only the first blocks of each stage (the official names
+and shapes of those blocks, unchanged), for small fast models with the
+official widths; the matching arch dicts are ``TINY_*`` below.
 """
 import json
 import os
 import os.path as osp
 from collections import OrderedDict
+
+import re
 
 import pytest
 import torch
@@ -24,6 +31,16 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED = os.environ.get('MMUNIFORMER_SHARED',
                         osp.join(osp.dirname(REPO), 'shared'))
 KEYS_DIR = osp.join(SHARED, 'reference', 'official_keys')
+
+# Official widths with fewer blocks (stage 3 hybrid: block 4 is global), for
+# ``official_state(..., depths=TINY_DEPTHS)``. head_dim as the family's.
+TINY_DEPTHS = (1, 1, 4, 1)
+TINY_S = dict(depths=TINY_DEPTHS, embed_dims=(64, 128, 320, 512),
+              head_dim=64)  # S, B (same widths), det/seg/pose S
+TINY_S_PLUS = dict(TINY_S, head_dim=32, conv_stem=True)  # S-dagger
+TINY_L_LS = dict(depths=TINY_DEPTHS, embed_dims=(128, 192, 448, 640),
+                 head_dim=64, layer_scale='all')  # token labeling L+LS
+_BLOCK = re.compile(r'^(?:backbone\.)?blocks(\d)\.(\d+)\.')
 
 
 def layout_names():
@@ -69,17 +86,23 @@ def _random_tensor(name, shape, gen):
     return torch.randn(shape, generator=gen) * fan_in**-0.5
 
 
-def official_state(family, seed=0, num_classes=None, prefix=None):
+def official_state(family, seed=0, num_classes=None, prefix=None,
+                   depths=None):
     """A flat state dict with exactly the official names and shapes.
 
     ``num_classes`` resizes classification heads (``head``, ``aux_head``,
     ``head_cls``) for small test heads; ``prefix`` replaces the ``backbone.``
-    prefix of det/seg/pose layouts when given.
+    prefix of det/seg/pose layouts when given; ``depths`` keeps only the
+    first ``depths[i]`` blocks of stage ``i + 1``.
     """
     layout = load_layout(family)
     gen = torch.Generator().manual_seed(seed)
     state = OrderedDict()
     for name, shape in layout['keys'].items():
+        block = _BLOCK.match(name)
+        if depths is not None and block and \
+                int(block.group(2)) >= depths[int(block.group(1)) - 1]:
+            continue
         shape = list(shape)
         head = name.split('.')[0]
         if num_classes is not None and head in ('head', 'aux_head',
@@ -91,11 +114,13 @@ def official_state(family, seed=0, num_classes=None, prefix=None):
     return state
 
 
-def official_checkpoint(family, seed=0, num_classes=None, extra=None):
+def official_checkpoint(family, seed=0, num_classes=None, extra=None,
+                        depths=None):
     """The state dict inside the official container (``model_state`` for
     video, ``model`` for ImageNet, ``state_dict`` for det/seg/pose)."""
     layout = load_layout(family)
-    ckpt = {layout['container']: official_state(family, seed, num_classes)}
+    ckpt = {layout['container']: official_state(family, seed, num_classes,
+                                                depths=depths)}
     if extra:
         ckpt.update(extra)
     return ckpt

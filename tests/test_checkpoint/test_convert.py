@@ -5,9 +5,8 @@ import sys
 
 import pytest
 import torch
-from ckpt_factory import dense_state, imagenet_state, video_state
-from conftest import TINY
 from mmengine.config import Config
+from official_layout import TINY_DEPTHS, TINY_S, official_state
 from mmengine.registry import init_default_scope
 from reference_uniformer import video_logits
 
@@ -22,12 +21,19 @@ DEMO_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
 
 
-def _tiny_recognizer(num_classes, arch=TINY):
+def video_state(num_classes=400):
+    """Official K400 video layout (shared key list), TINY_DEPTHS blocks."""
+    return official_state('video_small_k400', depths=TINY_DEPTHS,
+                          num_classes=num_classes)
+
+
+def _tiny_recognizer(num_classes, arch=TINY_S):
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
     cfg = Config.fromfile(DEMO_CFG)
     cfg.model.backbone.arch = arch
     cfg.model.cls_head.num_classes = num_classes
+    cfg.model.cls_head.in_channels = arch['embed_dims'][-1]
     return MODELS.build(cfg.model).eval()
 
 
@@ -48,7 +54,7 @@ def test_kinetics_label_lists_and_permutation():
 
 
 def test_video_round_trip_recognizer_logits_equal_official(tmp_path):
-    state = video_state(TINY, num_classes=400)
+    state = video_state()
     src = tmp_path / 'uniformer_small_k400_16x4.pth'
     torch.save({'model_state': state, 'epoch': 110, 'cfg': 'yaml'}, src)
     dst = tmp_path / 'converted.pth'
@@ -60,12 +66,12 @@ def test_video_round_trip_recognizer_logits_equal_official(tmp_path):
     assert converted['meta']['uniformer']['head_dim'] == 64
     # the file is named like the official S16x4 model (head_dim 64, now
     # recorded in meta): the model must be built with the same head_dim
-    arch64 = dict(TINY, head_dim=64)
     with pytest.raises(CheckpointMismatchError, match='head_dim=64'):
-        load_as_mm_checkpoint(_tiny_recognizer(400), str(dst))
-    recognizer = _tiny_recognizer(400, arch64)
+        load_as_mm_checkpoint(_tiny_recognizer(400, dict(TINY_S, head_dim=32)),
+                              str(dst))
+    recognizer = _tiny_recognizer(400)
     load_as_mm_checkpoint(recognizer, str(dst))
-    x = torch.randn(2, 3, 8, 64, 64)
+    x = torch.randn(1, 3, 4, 32, 32)
     with torch.no_grad():
         # Recognizer3D inputs are (N, views, C, T, H, W)
         ours = recognizer.cls_head(recognizer.extract_feat(x[:, None])[0])
@@ -74,7 +80,7 @@ def test_video_round_trip_recognizer_logits_equal_official(tmp_path):
 
 
 def test_official_file_loads_directly_into_a_full_model(tmp_path):
-    state = video_state(TINY, num_classes=400)
+    state = video_state()
     src = tmp_path / 'official.pth'
     torch.save({'model_state': state}, src)
     recognizer = _tiny_recognizer(400)
@@ -84,7 +90,7 @@ def test_official_file_loads_directly_into_a_full_model(tmp_path):
 
 
 def test_mmaction_label_order_reorders_head_rows():
-    state = video_state(TINY, num_classes=400)
+    state = video_state()
     converted = convert_checkpoint({'model_state': state}, 'k400.pth',
                                    label_order='mmaction')
     weight = converted['state_dict']['cls_head.fc_cls.weight']
@@ -98,18 +104,19 @@ def test_mmaction_label_order_reorders_head_rows():
                                state['head.bias'][torch.from_numpy(perm)])
     assert converted['meta']['uniformer']['dataset'] == 'k400'
     with pytest.raises(ValueError, match='400/600|no Kinetics'):
-        convert_checkpoint({'model_state': video_state(TINY, 174)}, 'ss.pth',
+        convert_checkpoint({'model_state': video_state(174)}, 'ss.pth',
                            label_order='mmaction')
 
 
 def test_families_detected_and_mapped():
-    image = imagenet_state(TINY, token_labeling=True)
+    image = official_state('image_small_tl', depths=TINY_DEPTHS,
+                           num_classes=10)
     out = convert_checkpoint({'model': image}, 'in1k.pth')
     assert out['meta']['uniformer']['family'] == 'image'
     assert not any(k.startswith(('backbone.head', 'backbone.aux_head',
                                  'backbone.norm.'))
                    for k in out['state_dict'])
-    dense = dense_state(TINY)
+    dense = official_state('det_small_backbone', depths=TINY_DEPTHS)
     det = dict(dense, **{'rpn_head.rpn_conv.weight': torch.zeros(1)})
     assert detect_family(det, 'state_dict') == 'det'
     seg = dict(dense, **{'decode_head.conv_seg.weight': torch.zeros(1)})

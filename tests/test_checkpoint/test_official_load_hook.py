@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import torch
-from ckpt_factory import video_state
 from mmengine.config import Config
+from official_layout import official_state
 
 import mmuniformer  # noqa: F401
 from mmuniformer import labels
@@ -18,8 +18,20 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join(REPO, 'configs', 'recognition', 'uniformer')
 DEMO_CFG = osp.join(CFG_DIR,
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
-DEMO_ARCH = dict(depths=(1, 1, 2, 1), embed_dims=(16, 32, 64, 64),
-                 head_dim=16)
+# the demo's depths with the official S widths, so that the official key
+# lists (shared/reference/official_keys, shortened) fit
+DEMO_DEPTHS = (1, 1, 2, 1)
+DEMO_ARCH = dict(depths=DEMO_DEPTHS, embed_dims=(64, 128, 320, 512),
+                 head_dim=64)
+# the same, as --cfg-options of the demo config (its arch is a custom dict)
+DEMO_OPTS = ['model.backbone.arch.embed_dims=(64,128,320,512)',
+             'model.backbone.arch.head_dim=64',
+             'model.cls_head.in_channels=512']
+
+
+def video_state(num_classes):
+    return official_state('video_small_k400', depths=DEMO_DEPTHS,
+                          num_classes=num_classes)
 
 
 def _runner(cfg, work_dir):
@@ -36,8 +48,8 @@ def test_kinetics_config_loads_official_video_file(tmp_path):
         CFG_DIR, 'uniformer-small_imagenet1k-pre_*16x4x1*kinetics400*.py')))[0]
     cfg = Config.fromfile(path)
     cfg.model.backbone.arch = DEMO_ARCH
-    cfg.model.cls_head.in_channels = 64
-    state = video_state(DEMO_ARCH, num_classes=400)
+    cfg.model.cls_head.in_channels = 512
+    state = video_state(400)
     official = tmp_path / 'uniformer_small_k400_16x4.pth'
     torch.save({'model_state': state, 'epoch': 110}, official)
     runner = _runner(cfg, tmp_path / 'work')
@@ -60,7 +72,7 @@ def test_mim_test_with_an_official_file(tmp_path):
     from mmuniformer.datasets import make_motion_dataset
     root = str(tmp_path / 'data')
     anns = make_motion_dataset(root, num_train=4, num_val=8, size=64)
-    state = video_state(DEMO_ARCH, num_classes=4)
+    state = video_state(4)
     state['head.weight'] = torch.zeros_like(state['head.weight'])
     state['head.bias'] = torch.tensor([0., 0., 5., 0.])
     official = tmp_path / 'official.pth'
@@ -75,7 +87,7 @@ def test_mim_test_with_an_official_file(tmp_path):
         [sys.executable, '-m', 'mim', 'test', 'mmaction', DEMO_CFG,
          '--checkpoint', str(official),
          '--gpus', '0', '--work-dir', str(tmp_path / 'test'),
-         '--cfg-options', *opts], capture_output=True, text=True,
+         '--cfg-options', *DEMO_OPTS, *opts], capture_output=True, text=True,
         timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
@@ -90,18 +102,17 @@ def test_pose_config_loads_official_mmpose0x_file_exactly(tmp_path):
     the model filled and nothing left over."""
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
-    from ckpt_factory import dense_state
     cfg = Config.fromfile(osp.join(
         REPO, 'configs', 'pose', 'uniformer',
         'td-hm_uniformer-s_8xb128-210e_coco-256x192.py'))
     cfg.model.backbone.arch = DEMO_ARCH
     cfg.model.backbone.head_dim = None
-    cfg.model.head.in_channels = 64
     init_default_scope('mmpose')
     model = MODELS.build(cfg.model)
     head = {('keypoint_head.' + k): v.clone()
             for k, v in model.head.state_dict().items()}
-    state = dict(dense_state(DEMO_ARCH), **head)
+    state = dict(official_state('pose_small_backbone', depths=DEMO_DEPTHS),
+                 **head)
     official = tmp_path / 'top_down_256x192_global_small.pth'
     torch.save({'state_dict': state, 'meta': {}}, official)
     runner = _runner(cfg, tmp_path / 'work')
@@ -130,21 +141,23 @@ def test_det_and_seg_official_files_load_through_the_configs(tmp_path):
     from mmengine.registry import init_default_scope
     cases = [
         ('mmdet', 'detection', 'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py',
-         dict(neck=dict(in_channels=[16, 32, 64, 64]))),
+         'det_small_backbone'),
         ('mmseg', 'segmentation',
          'upernet_uniformer-s-g_8xb2-160k_ade20k-512x512_h32.py',
-         dict(decode_head=dict(in_channels=[16, 32, 64, 64]),
-              auxiliary_head=dict(in_channels=64))),
+         'seg_small_backbone'),
     ]
-    for scope, folder, name, overrides in cases:
+    for scope, folder, name, family in cases:
         cfg = _tiny_dense(Config.fromfile(
             osp.join(REPO, 'configs', folder, 'uniformer', name)))
-        cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
         init_default_scope(scope)
         models = importlib.import_module(f'{scope}.registry').MODELS
         reference = models.build(cfg.model)
-        state = {k: torch.randn_like(v) if v.is_floating_point() else v
-                 for k, v in reference.state_dict().items()}
+        # the backbone from the official key list; necks and heads (their
+        # names are the hosts') from the host's own modules
+        state = official_state(family, depths=DEMO_DEPTHS)
+        state.update({k: torch.randn_like(v) if v.is_floating_point() else v
+                      for k, v in reference.state_dict().items()
+                      if not k.startswith('backbone.')})
         official = tmp_path / f'{folder}_official.pth'
         torch.save({'state_dict': state, 'meta': {'epoch': 12}}, official)
         runner = _runner(cfg, tmp_path / f'work_{folder}')
@@ -161,8 +174,10 @@ def test_load_from_refuses_a_recorded_head_dim_mismatch(tmp_path):
     model built with another head_dim (no shape differs) is refused."""
     from mmuniformer.models.checkpoint import CheckpointMismatchError
     from mmuniformer.models.convert import convert_checkpoint
-    cfg = Config.fromfile(DEMO_CFG)  # head_dim 16
-    state = video_state(DEMO_ARCH, num_classes=4)
+    cfg = Config.fromfile(DEMO_CFG)
+    cfg.model.backbone.arch = DEMO_ARCH  # head_dim 64
+    cfg.model.cls_head.in_channels = 512
+    state = video_state(4)
     converted = convert_checkpoint({'model_state': state}, 'x.pth')
     converted['meta']['uniformer']['head_dim'] = 32
     path = tmp_path / 'converted.pth'

@@ -1,7 +1,8 @@
 """End to end in MMDetection: a shipped UniFormer Mask R-CNN config, shrunk
 for CPU, trains a few iterations with mmengine's Runner on a tiny synthetic
 COCO instance set and is then evaluated with MMDetection's real CocoMetric
-(bbox + segm)."""
+(bbox + segm) on held-out images, against the same model untrained."""
+import copy
 import json
 import math
 import os
@@ -14,6 +15,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmuniformer  # noqa: F401
+from learning import (StartWeights, assert_loss_falls,
+                      evaluate_trained_and_untrained, heldout_batches,
+                      mean_heldout_loss)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'detection', 'uniformer',
@@ -23,6 +27,7 @@ CLASSES = ('box', 'blob')
 # (blocks 0-2 windowed, block 3 global).
 TINY = dict(depths=(1, 1, 4, 1), embed_dims=(16, 32, 64, 64), head_dim=16)
 NUM_IMAGES = 8
+NUM_HELDOUT = 4
 BATCH = 2
 EPOCHS = 4  # 8 images / 2 per batch x 4 epochs = 16 iterations
 SCALE = (128, 128)
@@ -90,8 +95,9 @@ def _set_resize(pipeline):
     return pipeline
 
 
-def tiny_cpu_config(data_root, ann_file, work_dir):
-    """The shipped config, shrunk for a CPU smoke run."""
+def tiny_cpu_config(data_root, ann_file, work_dir, heldout=None):
+    """The shipped config, shrunk for a CPU smoke run; tested on
+    ``heldout = (data_root, ann_file)`` when given."""
     cfg = Config.fromfile(CONFIG)
     model = cfg.model
     model.backbone.update(arch=TINY, head_dim=16, window_size=4,
@@ -121,6 +127,10 @@ def tiny_cpu_config(data_root, ann_file, work_dir):
                               data_prefix=dict(img='images/'),
                               metainfo=metainfo)
         _set_resize(loader.dataset.pipeline)
+    if heldout is not None:
+        data_root, ann_file = heldout
+        cfg.test_dataloader.dataset.update(data_root=data_root,
+                                           ann_file=ann_file)
     cfg.test_evaluator = dict(type='CocoMetric', ann_file=ann_file,
                               metric=['bbox', 'segm'], format_only=False)
     cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
@@ -154,28 +164,45 @@ def test_make_coco_is_valid(tmp_path):
 
 def test_mask_rcnn_train_and_coco_eval(tmp_path):
     ann_file = make_coco(str(tmp_path / 'data'))
+    heldout = (str(tmp_path / 'heldout'),
+               make_coco(str(tmp_path / 'heldout'), NUM_HELDOUT, seed=1))
     cfg = tiny_cpu_config(str(tmp_path / 'data'), ann_file,
-                          str(tmp_path / 'work'))
+                          str(tmp_path / 'work'), heldout)
     runner = Runner.from_cfg(cfg)
     assert type(runner.model.backbone).__name__ == 'UniFormer'
     assert runner.model.backbone.global_block_indices() == (3, )
+    start = StartWeights()
+    runner.register_hook(start)
     runner.train()
     iters = EPOCHS * math.ceil(NUM_IMAGES / BATCH)
     assert runner.iter == iters
 
     history = runner.message_hub.get_scalar('train/loss').data[0]
     assert len(history) == iters
-    assert np.isfinite(history).all() and (history > 0).all()
-    assert history[-1] < history[0]  # seeded: it does learn
     for key in ('loss_rpn_cls', 'loss_cls', 'loss_bbox', 'loss_mask'):
         values = runner.message_hub.get_scalar(f'train/{key}').data[0]
         assert np.isfinite(values).all(), key
+    # loss, mean of the first 6 vs the last 6 iterations: measured 0.73
+    # (seed 0) and 0.84 (seed 1); required <= 0.9
+    assert_loss_falls(history, window=6, ratio=0.9)
 
-    metrics = runner.test()
-    for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP',
-                'coco/segm_mAP_50'):
-        assert key in metrics, sorted(metrics)
-        value = metrics[key]
-        assert isinstance(value, float) and math.isfinite(value), (key,
-                                                                   value)
-        assert 0. <= value <= 1., (key, value)
+    trained, untrained = evaluate_trained_and_untrained(runner, start)
+    for metrics in (trained, untrained):
+        for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP',
+                    'coco/segm_mAP_50'):
+            assert isinstance(metrics[key], float), (key, metrics)
+    loader = copy.deepcopy(cfg.train_dataloader)
+    loader.dataset.update(data_root=heldout[0], ann_file=heldout[1])
+    batches = heldout_batches(runner, loader)
+    loss_trained = mean_heldout_loss(runner.model, batches)
+    loss_untrained = mean_heldout_loss(runner.model, batches, start.state)
+    # held-out images. Loss (training pipeline, same batches): measured
+    # 2.07 vs 3.58 (seed 0), 2.44 vs 3.15 (seed 1); required <= 0.85 x.
+    assert loss_trained <= 0.85 * loss_untrained, (loss_trained,
+                                                   loss_untrained)
+    # CocoMetric box + mask AP50: untrained 0.0 in both runs, trained
+    # 0.132 + 0.086 (seed 0), 0.027 + 0.127 (seed 1); required +0.1
+    def ap50(m):
+        return m['coco/bbox_mAP_50'] + m['coco/segm_mAP_50']
+
+    assert ap50(trained) >= ap50(untrained) + 0.1, (trained, untrained)

@@ -1,7 +1,8 @@
 """End to end in MMSegmentation: shipped UniFormer UperNet / Semantic FPN
 configs, shrunk for CPU, train a few dozen iterations with mmengine's Runner
 on a tiny synthetic ADE20K-format set and are then evaluated with
-MMSegmentation's real ``IoUMetric``. The FPN run also re-tests its trained
+MMSegmentation's real ``IoUMetric`` on the held-out validation images,
+against the same model untrained. The FPN run also re-tests its trained
 checkpoint through the shipped window-mode test config (``_w32``), as the
 official zoo does for its global-trained checkpoints."""
 import glob
@@ -18,6 +19,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import mmuniformer  # noqa: F401
+from learning import (StartWeights, assert_loss_falls,
+                      evaluate_trained_and_untrained)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG_DIR = osp.join(REPO, 'configs', 'segmentation', 'uniformer')
@@ -36,7 +39,7 @@ SCALE = (256, 96)  # keep-ratio resize bound: the 96x128 images stay as is
 CH = 32  # head / neck width
 BATCH = 2
 MAX_ITERS = 24
-NUM_TRAIN, NUM_VAL = 4, 2
+NUM_TRAIN, NUM_VAL = 4, 4
 # ADE20K labels (0 = "other", ignored by reduce_zero_label); after the
 # reduction these are classes 0, 1 and 2
 BACKGROUND, RECT, BLOB = 1, 2, 3
@@ -142,23 +145,40 @@ def tiny_cpu_config(config, data_root, work_dir):
     return cfg
 
 
-def _check_miou(metrics):
-    for key in ('aAcc', 'mIoU', 'mAcc'):
-        value = metrics[key]  # IoUMetric gives numpy scalars
-        assert isinstance(value, (float, np.floating)), (key, value)
-        assert math.isfinite(value), (key, value)
-        assert 0. <= value <= 100., (key, value)
+# Held-out mIoU (IoUMetric, the 4 validation images): untrained 0.0 in
+# every measured run (its argmax is a class the set lacks); trained UperNet
+# 58.3 / 61.1, FPN 47.6 / 49.4, FPN re-tested in window mode 46.9 / 49.3
+# (seeds 0 / 1). Required: trained >= untrained + MIOU_MARGIN.
+MIOU_MARGIN = 30.
+# Training loss, mean of the first 8 vs the last 8 of 24 iterations:
+# measured UperNet 0.93 / 0.97, FPN 0.82 / 0.95 (the 150-way logits stay
+# near uniform this early; mIoU above is the clear signal). Required <= 0.98.
+LOSS_WINDOW, LOSS_RATIO = 8, 0.98
+
+
+def _check_learned(runner, start):
+    """Held-out mIoU of the trained model vs the same model untrained."""
+    trained, untrained = evaluate_trained_and_untrained(runner, start)
+    for metrics in (trained, untrained):
+        for key in ('aAcc', 'mIoU', 'mAcc'):
+            value = metrics[key]  # IoUMetric gives numpy scalars
+            assert isinstance(value, (float, np.floating)), (key, value)
+            assert math.isfinite(value), (key, value)
+    assert trained['mIoU'] >= untrained['mIoU'] + MIOU_MARGIN, (trained,
+                                                               untrained)
+    return trained, untrained
 
 
 def _train(cfg):
     runner = Runner.from_cfg(cfg)
+    start = StartWeights()
+    runner.register_hook(start)
     runner.train()
     assert runner.iter == MAX_ITERS
     history = runner.message_hub.get_scalar('train/loss').data[0]
     assert len(history) == MAX_ITERS
-    assert np.isfinite(history).all() and (history > 0).all()
-    assert np.mean(history[-4:]) < np.mean(history[:4])  # seeded: learns
-    return runner
+    assert_loss_falls(history, window=LOSS_WINDOW, ratio=LOSS_RATIO)
+    return runner, start
 
 
 def test_make_ade20k_is_valid(tmp_path):
@@ -175,7 +195,7 @@ def test_upernet_hybrid_train_and_iou(tmp_path):
     data_root = make_ade20k(str(tmp_path / 'ade'))
     cfg = tiny_cpu_config(UPERNET, data_root, str(tmp_path / 'work'))
     with DefaultScope.overwrite_default_scope('mmseg'):
-        runner = _train(cfg)
+        runner, start = _train(cfg)
         backbone = runner.model.backbone
         assert type(backbone).__name__ == 'UniFormer'
         assert backbone.attn_mode == 'hybrid'
@@ -184,8 +204,7 @@ def test_upernet_hybrid_train_and_iou(tmp_path):
         for key in ('decode.loss_ce', 'aux.loss_ce'):
             values = runner.message_hub.get_scalar(f'train/{key}').data[0]
             assert np.isfinite(values).all(), key
-        metrics = runner.test()
-    _check_miou(metrics)
+        _check_learned(runner, start)
 
 
 def test_fpn_global_train_then_window_test_config(tmp_path):
@@ -194,11 +213,10 @@ def test_fpn_global_train_then_window_test_config(tmp_path):
     cfg = tiny_cpu_config(FPN, data_root, work)
     assert cfg.train_dataloader.dataset.type == 'RepeatDataset'
     with DefaultScope.overwrite_default_scope('mmseg'):
-        runner = _train(cfg)
+        runner, start = _train(cfg)
         assert runner.model.backbone.attn_mode == 'global'
         assert type(runner.model.decode_head).__name__ == 'FPNHead'
-        metrics = runner.test()
-        _check_miou(metrics)
+        _, untrained = _check_learned(runner, start)
         ckpt = osp.join(work, f'iter_{MAX_ITERS}.pth')
         assert osp.isfile(ckpt)
 
@@ -210,7 +228,7 @@ def test_fpn_global_train_then_window_test_config(tmp_path):
         assert tester.model.backbone.attn_mode == 'window'
         assert tester.model.backbone.global_block_indices() == ()
         w_metrics = tester.test()
-    _check_miou(w_metrics)
+    assert w_metrics['mIoU'] >= untrained['mIoU'] + MIOU_MARGIN, w_metrics
     # the weights did load: same parameters as the trained model
     trained = runner.model.state_dict()
     for key, value in tester.model.state_dict().items():

@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 
 import mmuniformer  # noqa: F401
+from learning import assert_loss_falls
 from mmuniformer.datasets import MOTION_CLASSES, make_motion_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -58,8 +59,17 @@ def test_generated_videos_decode_and_need_temporal_order(motion_data):
 
 
 def test_training_decreases_loss(motion_data, tmp_path):
-    """A few iterations through mmengine's Runner on 8 generated clips (one
-    batch): the training loss falls."""
+    """15 iterations through mmengine's Runner on 8 generated clips (one
+    batch): the loss averaged over the last 4 iterations is at most 0.75 x
+    the average over the first 4 (measured 0.60 with seed 0, 0.61 with
+    seed 1).
+
+    Held-out learning of the video model is the main job's claim
+    (``tools/demo/motion_demo.py --min-top1 0.9``, 80 held-out clips,
+    chance 25 %), which ``.ci/run`` gates on every landing: a run this
+    short does not generalise (measured held-out top-1 0.125-0.5 vs
+    0.125-0.25 untrained, with 8 or 32 training clips), so it is not
+    asserted here."""
     from mmengine.runner import Runner
     root, anns = motion_data
     subset = tmp_path / 'train8.txt'
@@ -78,20 +88,27 @@ def test_training_decreases_loss(motion_data, tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss').data[0]
-    assert len(losses) == 15 and np.isfinite(losses).all()
-    assert losses[-3:].mean() < 0.7 * losses[:3].mean(), losses
+    assert len(losses) == 15
+    assert_loss_falls(losses, window=4, ratio=0.75)
     assert osp.isfile(tmp_path / 'epoch_15.pth')
 
 
 def test_mim_test_on_a_saved_checkpoint(motion_data, tmp_path):
     """A checkpoint saved by the Runner, evaluated by `mim test` with
-    MMAction2's own test tool and AccMetric."""
+    MMAction2's own test tool and AccMetric: a head that always votes for
+    "moving down" scores exactly the share of that class (2 of 8)."""
     from mmengine.registry import init_default_scope
     from mmaction.registry import MODELS
     root, anns = motion_data
     cfg = Config.fromfile(DEMO_CFG)
     init_default_scope('mmaction')
     model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        model.cls_head.fc_cls.weight.zero_()
+        model.cls_head.fc_cls.bias.copy_(torch.tensor([0., 0., 9., 0.]))
+    with open(anns['val']) as f:
+        share = np.mean([int(line.split()[1]) == 2 for line in f])
+    assert 0 < share < 1
     ckpt = tmp_path / 'model.pth'
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
     opts = [f'{k}={v}' for k, v in _options(root, anns).items()]
@@ -104,7 +121,7 @@ def test_mim_test_on_a_saved_checkpoint(motion_data, tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
     top1 = re.findall(r'acc/top1: ([0-9.]+)', out)
-    assert top1 and 0. <= float(top1[-1]) <= 1.
+    assert top1 and float(top1[-1]) == pytest.approx(share, abs=1e-4)
 
 
 def test_video_demo_prints_top_labels(motion_data, tmp_path):
@@ -192,14 +209,21 @@ def test_video_demo_on_a_real_clip_with_kinetics_labels(shared_data, tmp_path):
 
 def test_main_job_script_runs_end_to_end(tmp_path):
     """tools/demo/motion_demo.py (the README's first command) on a reduced
-    budget: data, mim train, mim test, demo; top-1 printed."""
+    budget: data, mim train, mim test, demo, then the --min-top1 gate that
+    CI relies on (.ci/run runs the full job with --min-top1 0.9): a bar
+    no run can reach (1.01) must make it exit non-zero, after every step
+    ran, naming the top-1 it printed."""
     res = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'demo', 'motion_demo.py'),
          '--work-dir', str(tmp_path), '--epochs', '4', '--num-train', '16',
-         '--num-val', '8'], capture_output=True, text=True, timeout=900)
-    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+         '--num-val', '8', '--min-top1', '1.01'], capture_output=True,
+        text=True, timeout=900)
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out[-3000:]
     top1 = re.findall(r'held-out top-1 over 8 clips: ([0-9.]+)%', res.stdout)
-    assert top1 and 0. <= float(top1[0]) <= 100.
+    assert len(top1) == 1, out[-3000:]
+    assert f'top-1 {float(top1[0]) / 100:.3f} is below --min-top1 1.01' \
+        in res.stderr, out[-3000:]
     assert '[4/4] demo on' in res.stdout
     assert re.search(r'^\s+1\. moving (right|left|up|down)', res.stdout,
                      flags=re.M)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import randomize_state
+from conftest import randomize_state, skip_or_fail
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'demo', 'image_demo.py')
@@ -92,7 +92,7 @@ def coco_pose(shared_data):
     root = osp.join(shared_data, 'coco_pose')
     for name in (IMAGE, CROWDED, ANN):
         if not osp.isfile(osp.join(root, name)):
-            pytest.skip(f'COCO test data not found: {root}/{name}')
+            skip_or_fail(f'COCO test data not found: {root}/{name}')
     return root
 
 
@@ -275,16 +275,21 @@ def test_pose_demo_imagenet_backbone_checkpoint(tmp_path, coco_pose,
     """An official ImageNet file fills the backbone only (warned), and its
     official name implies head_dim 64, which the tiny config lacks
     (warned: the file records no head_dim)."""
-    from ckpt_factory import imagenet_state
+    from official_layout import official_checkpoint
 
+    # the official key list (shared), 1/1/2/1 blocks at the official widths;
+    # the tiny config widened to them, head_dim still 16
     ckpt = tmp_path / 'uniformer_small_in1k.pth'
-    torch.save(dict(model=imagenet_state(TINY)), ckpt)
+    torch.save(official_checkpoint('image_small_in1k', depths=(1, 1, 2, 1)),
+               ckpt)
     image = osp.join(coco_pose, IMAGE)
     out_dir = str(tmp_path / 'out')
     with pytest.warns(UserWarning) as caught:
         records, (match, ) = run_demo(capsys, [
             'pose', image, tiny_config(tmp_path, 'pose'), str(ckpt),
-            '--out-dir', out_dir])
+            '--out-dir', out_dir, '--cfg-options',
+            'model.backbone.arch.embed_dims=(64,128,320,512)',
+            'model.head.in_channels=512'])
     messages = ' | '.join(str(w.message) for w in caught)
     assert 'holds backbone weights only' in messages
     assert 'named like an official file with head_dim=64' in messages
