@@ -1,4 +1,5 @@
 """Runner-side helpers."""
+from .amp import build_amp_optim_wrapper
 from .hooks import OfficialCheckpointHook
 
-__all__ = ['OfficialCheckpointHook']
+__all__ = ['OfficialCheckpointHook', 'build_amp_optim_wrapper']
