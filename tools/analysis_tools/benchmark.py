@@ -23,7 +23,9 @@ Tables
 ``pipeline``
     clips/s of the K400 and SSv2 training pipelines (decord, the config's
     transforms, ``num_workers`` and batch size) on real clips, so one sees
-    whether training is input-bound.
+    whether training is input-bound. Timed from the loader's start (worker
+    start-up included); each video gives the dataset's ``num_repeats``
+    clips (repeated augmentation).
 ``matmul``
     the machine's fp32 (and bf16) matmul rate, the yardstick for model FLOP/s.
 
@@ -393,11 +395,9 @@ def pipeline_rows(args) -> List[dict]:
         loader_cfg = copy.deepcopy(cfg.train_dataloader)
         if args.pipeline_batch:
             loader_cfg.batch_size = args.pipeline_batch
-        # the first batch (worker start-up) is not timed: read two at least
         ann = osp.join(tmp, 'train.txt')
         with open(ann, 'w') as f:
-            for i in range(max(args.pipeline_clips,
-                               2 * loader_cfg.batch_size)):
+            for i in range(max(args.pipeline_clips, loader_cfg.batch_size)):
                 f.write(f'{clips[i % len(clips)]} 0\n')
         dataset = loader_cfg.dataset
         dataset.ann_file = ann
@@ -409,11 +409,12 @@ def pipeline_rows(args) -> List[dict]:
             loader_cfg.persistent_workers = num_workers > 0
             loader = Runner.build_dataloader(copy.deepcopy(loader_cfg),
                                              seed=0)
+            # timed from the iterator's creation: worker start-up included
+            # (with few clips the workers' prefetch would hide the decode
+            # time of everything after the first batch)
             n = 0
-            it = iter(loader)
-            batch = next(it)  # worker start-up and first decode: not timed
             start = time.perf_counter()
-            for batch in it:
+            for batch in loader:
                 n += len(batch['inputs'])
             seconds = time.perf_counter() - start
             shape = tuple(batch['inputs'][0].shape)
@@ -520,8 +521,8 @@ def parse_args(argv=None):
     parser.add_argument('--peak-tflops', type=float,
                         help='device bf16 peak for MFU (CUDA)')
     parser.add_argument('--video-dir', default=VIDEO_CLIPS)
-    parser.add_argument('--pipeline-clips', type=int, default=8,
-                        help='clips read per pipeline')
+    parser.add_argument('--pipeline-clips', type=int, default=24,
+                        help='videos read per pipeline and num_workers')
     parser.add_argument('--pipeline-batch', type=int,
                         help='batch size (default: the config\'s)')
     parser.add_argument('--workers', type=int, nargs='+',
@@ -543,13 +544,18 @@ def main(argv=None):
                 args.precisions or []):
             n = 8192 if args.device.startswith('cuda') else 2048
             matmul['bf16'] = matmul_gflops(args.device, torch.bfloat16, n)
+    def progress(new_rows):  # long runs: show each case when it is done
+        print(markdown(new_rows, matmul, None), file=sys.stderr, flush=True)
+        return new_rows
+
     if 'video' in args.tables:
         for arch, shape, train, precision, with_cp in video_cases(args):
-            rows += model_rows('video', arch, shape, train, precision, args,
-                               with_cp)
+            rows += progress(model_rows('video', arch, shape, train,
+                                        precision, args, with_cp))
     if 'dense' in args.tables:
         for arch, shape, train, precision in dense_cases(args):
-            rows += model_rows('dense', arch, shape, train, precision, args)
+            rows += progress(model_rows('dense', arch, shape, train,
+                                        precision, args))
     if 'pipeline' in args.tables:
         rows += pipeline_rows(args)
     peak = bf16_peak(args.device, args.peak_tflops)
