@@ -424,7 +424,7 @@ def pipeline_rows(args) -> List[dict]:
                              clip_shape='x'.join(map(str, shape)),
                              clips=n, clips_per_s=n / seconds if n else 0.,
                              cores=os.cpu_count()))
-            del loader, it
+            del loader
     return rows
 
 
