@@ -8,11 +8,15 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 """
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
                  locations=['mmuniformer.engine'])
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
+                          scope='mmuniformer',
+                          locations=['mmuniformer.engine'])
 
-__all__ = ['MODELS', 'HOOKS']
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS']

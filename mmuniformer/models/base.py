@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .arch import LAYER_SCALE_INIT, resolve_arch
-from .blocks import GlobalMHRABlock, LocalMHRABlock
+from .blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
 
 NUM_STAGES = 4
 
@@ -41,6 +41,15 @@ class UniFormerTrunk(BaseModule):
         with_cp: activation checkpointing. ``True`` for every block, or one
             int per stage: the number of leading blocks of that stage to
             checkpoint (the official ``checkpoint_num``).
+        channels_last: memory layout of the computation. ``True``: the input
+            is turned channels-last once at the trunk entry and every stage
+            computes in it (no layout flips in stages 1-2; the tokens of
+            stages 3-4 are free views); ``False``: plain contiguous
+            (the reference layout); ``None`` (default): channels-last on
+            CPU, where it was measured 2x faster for a training step
+            (depthwise 3D convs), contiguous elsewhere (not measured yet).
+            Returned maps are plainly contiguous ``(B, C, *S)`` either way;
+            parameters and math are the same.
         init_cfg: ``dict(type='Pretrained', checkpoint=...)`` loads any
             official or mm-format UniFormer checkpoint through
             :mod:`mmuniformer.models.checkpoint` (inflated for 3D).
@@ -61,6 +70,7 @@ class UniFormerTrunk(BaseModule):
                  norm_eval: bool = False,
                  with_cp: Union[bool, Sequence[int]] = False,
                  act_cfg: dict = dict(type='GELU'),
+                 channels_last: Optional[bool] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_arch(arch, head_dim, self.allowed_arches)
@@ -76,6 +86,10 @@ class UniFormerTrunk(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.cp_blocks = self._check_with_cp(with_cp, depths)
+        if channels_last not in (None, True, False):
+            raise ValueError('channels_last must be None (auto), True or '
+                             f'False, got {channels_last!r}')
+        self.channels_last = channels_last
 
         layer_scale = self.arch['layer_scale']
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
@@ -203,8 +217,18 @@ class UniFormerTrunk(BaseModule):
                              f'up to stage {max(self.out_indices) + 1} '
                              f'downsample that much), got {tuple(x.shape)}')
 
+    def uses_channels_last(self, x: torch.Tensor) -> bool:
+        """Whether the stages compute channels-last for input ``x``."""
+        if self.channels_last is None:
+            return x.device.type == 'cpu'
+        return self.channels_last
+
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        """Raw output maps of stages ``0..max(out_indices)``."""
+        """Raw output maps of stages ``0..max(out_indices)``, in the layout
+        chosen by ``channels_last`` (the one conversion, at the entry)."""
+        fmt = channels_last_format(self.ndim) \
+            if self.uses_channels_last(x) else torch.contiguous_format
+        x = x.contiguous(memory_format=fmt)
         outs = []
         for i in range(max(self.out_indices) + 1):
             x = getattr(self, f'patch_embed{i + 1}')(x)

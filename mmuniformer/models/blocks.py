@@ -6,6 +6,13 @@ Attribute names follow the official checkpoints (``pos_embed``, ``norm1``,
 ``conv1``, ``attn``, ``conv2``, ``attn.qkv``, ``attn.proj``, ``mlp.fc1``, ...)
 so official weights load without renaming.
 
+Memory layout: every block returns its output in the memory format of its
+input (:func:`memory_format_of`), so the trunk picks the layout once, at its
+entry. In channels-last (``torch.channels_last`` / ``channels_last_3d``) the
+local blocks' BatchNorms, depthwise and pointwise convs, GELUs and residual
+adds all stay channels-last, and the map -> tokens step of the global blocks
+(``flatten(2).transpose(1, 2)``) is a free view instead of a copy.
+
 Numerics follow the official code: block LayerNorms use eps 1e-6, patch
 embedding LayerNorms eps 1e-5, BatchNorms PyTorch's defaults; window attention
 zero-pads right/bottom after the LayerNorm and uses no attention mask.
@@ -37,6 +44,48 @@ def batch_norm(ndim: int, channels: int) -> nn.Module:
 def layer_norm(channels: int, eps: float) -> nn.Module:
     """LayerNorm over the last (channel) axis."""
     return build_norm_layer(dict(type='LN', eps=eps), channels)[1]
+
+
+def memory_format_of(x: torch.Tensor) -> torch.memory_format:
+    """``channels_last``/``channels_last_3d`` if ``x`` (4D/5D) is laid out
+    channels-last and not also plainly contiguous, else
+    ``contiguous_format``."""
+    if x.dim() in (4, 5):
+        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+        if x.is_contiguous(memory_format=fmt) and not x.is_contiguous():
+            return fmt
+    return torch.contiguous_format
+
+
+class _Relayout(torch.autograd.Function):
+    """Same values in another memory format, gradient back in the input's.
+
+    A plain ``x.contiguous()`` at the exit of a channels-last trunk hands
+    the (contiguous) output gradient unchanged to the last stage, so the
+    whole backward pass would run in the slow contiguous layout.
+    """
+
+    @staticmethod
+    def forward(ctx, x, memory_format):
+        ctx.input_format = memory_format_of(x)
+        return x.contiguous(memory_format=memory_format)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous(memory_format=ctx.input_format), None
+
+
+def relayout(x: torch.Tensor,
+             memory_format: torch.memory_format) -> torch.Tensor:
+    """``x`` in ``memory_format``; its gradient keeps ``x``'s layout."""
+    if memory_format_of(x) == memory_format:
+        return x
+    return _Relayout.apply(x, memory_format)
+
+
+def channels_last_format(ndim: int) -> torch.memory_format:
+    """The channels-last memory format for ``ndim`` spatial axes."""
+    return torch.channels_last if ndim == 2 else torch.channels_last_3d
 
 
 def _cube(value: int, ndim: int) -> Tuple[int, ...]:
@@ -243,6 +292,7 @@ class GlobalMHRABlock(nn.Module):
         return x[:, :H, :W, :]
 
     def forward(self, x):
+        fmt = memory_format_of(x)
         x = x + self.pos_embed(x)
         B, C = x.shape[:2]
         spatial = x.shape[2:]
@@ -256,8 +306,10 @@ class GlobalMHRABlock(nn.Module):
         x = x + self.drop_path(self._scaled(self.gamma_2,
                                             self.mlp(self.norm2(x))))
         if self.window_size is None:
-            return x.transpose(1, 2).reshape(B, C, *spatial)
-        return x.permute(0, 3, 1, 2).contiguous()
+            x = x.transpose(1, 2).reshape(B, C, *spatial)
+        else:
+            x = x.permute(0, 3, 1, 2)
+        return x.contiguous(memory_format=fmt)
 
 
 class PatchEmbed(nn.Module):
@@ -280,11 +332,13 @@ class PatchEmbed(nn.Module):
         self.norm = layer_norm(embed_dims, EMBED_LN_EPS)
 
     def forward(self, x):
+        fmt = memory_format_of(x)
         x = self.proj(x)
         # Non-negative dims: the legacy ONNX exporter writes movedim(-1, 1)
         # as Transpose perm [0, -1, 1, ...], which onnxruntime refuses.
         last = x.dim() - 1
-        return self.norm(x.movedim(1, last)).movedim(last, 1).contiguous()
+        x = self.norm(x.movedim(1, last)).movedim(last, 1)
+        return x.contiguous(memory_format=fmt)
 
 
 class ConvStemEmbed(nn.Module):

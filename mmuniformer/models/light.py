@@ -484,8 +484,9 @@ class UniFormerLight(UniFormerLightTrunk):
                              f'H, W), got {tuple(x.shape)}')
         stages, _ = self.forward_light(x, max(self.out_indices))
         return tuple(
-            getattr(self, f'norm{i + 1}')(stages[i].movedim(1, -1)).movedim(
-                -1, 1).contiguous() for i in self.out_indices)
+            # non-negative dims: the legacy ONNX exporter cannot take -1
+            getattr(self, f'norm{i + 1}')(stages[i].movedim(1, 3)).movedim(
+                3, 1).contiguous() for i in self.out_indices)
 
 
 @MODELS.register_module()

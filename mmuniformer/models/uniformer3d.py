@@ -5,7 +5,7 @@ import torch
 
 from ..registry import MODELS
 from .base import UniFormerTrunk
-from .blocks import PatchEmbed, batch_norm
+from .blocks import PatchEmbed, batch_norm, relayout
 
 
 @MODELS.register_module()
@@ -63,5 +63,8 @@ class UniFormer3D(UniFormerTrunk):
         stages = self.forward_stages(x)
         if len(stages) == 4:
             stages[3] = self.norm(stages[3])
-        outs = tuple(stages[i] for i in self.out_indices)
+        # hosts get plainly contiguous maps (a no-op in the contiguous mode);
+        # gradients flow back channels-last
+        outs = tuple(relayout(stages[i], torch.contiguous_format)
+                     for i in self.out_indices)
         return outs[0] if len(outs) == 1 else outs

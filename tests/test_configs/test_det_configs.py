@@ -121,7 +121,8 @@ def test_config_recipe(path):
 
     # AdamW 1e-4 / 0.05, no decay on *norm*, AMP, no grad clip.
     optim = cfg.optim_wrapper
-    assert optim.type == 'AmpOptimWrapper'
+    assert optim.type == 'mmuniformer.AmpOptimWrapper'  # CPU: fp32 fallback
+    assert optim.dtype == 'bfloat16'
     assert 'clip_grad' not in optim and 'constructor' not in optim
     assert dict(optim.optimizer) == dict(
         type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05)
@@ -234,10 +235,10 @@ def test_config_builds(path):
                               torch.nn.SyncBatchNorm)
 
     # Param groups: every name containing 'norm' (block BN/LN, patch-embed
-    # LN, the dense norm1..4) gets no weight decay, the rest 0.05. The AMP
-    # wrapper needs a GPU, so the groups are formed with the plain wrapper.
+    # LN, the dense norm1..4) gets no weight decay, the rest 0.05 (fp32
+    # switch: the same parameter groups as with AMP).
     optim_cfg = cfg.optim_wrapper.copy()
-    optim_cfg.type = 'OptimWrapper'
+    optim_cfg.dtype = 'float32'
     wrapper = build_optim_wrapper(model, optim_cfg)
     decay = {}
     for group in wrapper.optimizer.param_groups:

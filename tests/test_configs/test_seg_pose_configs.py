@@ -500,8 +500,10 @@ def test_pose_recipe(path):
     assert pre.mean == IMAGENET_MEAN and pre.std == IMAGENET_STD
     assert pre.bgr_to_rgb is True
 
-    # optimiser: AdamW, wd 0.01, fp16 dynamic loss scale
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    # optimiser: AdamW, wd 0.01; official fp16 dynamic loss scale, here bf16
+    # autocast (dtype=float16 switches back to the official fp16 + scale)
+    assert cfg.optim_wrapper.type == 'mmuniformer.AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     opt = cfg.optim_wrapper.optimizer
     assert opt.type == 'AdamW' and tuple(opt.betas) == (0.9, 0.999)

@@ -138,7 +138,7 @@ def tiny_cpu_config(data_root, ann_file, work_dir, heldout=None):
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=EPOCHS,
                          val_interval=EPOCHS + 1)
     # No AMP on CPU: the plain wrapper, same AdamW and param groups.
-    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.dtype = 'float32'  # the documented fp32 switch
     cfg.optim_wrapper.optimizer.lr = 2e-4
     cfg.param_scheduler = [
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,

@@ -1,94 +1,113 @@
 #!/usr/bin/env python
-"""Side-by-side speed / memory benchmark of UniFormer implementations.
+"""Where time and memory go: side-by-side benchmark of UniFormer.
 
-    python tools/analysis_tools/benchmark.py [--arch small] [--frames 16]
-        [--size 224] [--batch 1] [--iters 10] [--warmup 2] [--device cpu]
-        [--mode infer|train]
+    python tools/analysis_tools/benchmark.py                # short CPU run
+    python tools/analysis_tools/benchmark.py --full         # whole matrix
+    python tools/analysis_tools/benchmark.py --tables video --archs base \\
+        --frames 16 --modes infer --out work_dirs/bench/b16
 
-Compares, with identical weights and inputs, in one run:
+One run writes one markdown table per benchmark (printed and saved to
+``<out>.md``) and every number to ``<out>.json``.
 
-* ``ours``: ``mmuniformer.UniFormer3D`` (scaled_dot_product_attention);
-* ``mmaction-port``: MMAction2 1.2.0's test-only ``UniFormer`` (explicit
-  softmax attention), block LayerNorm eps set to the official 1e-6.
+Tables
+------
+``video``
+    ``mmuniformer.UniFormer3D`` in channels-last and in the contiguous
+    reference layout, against MMAction2 1.2.0's ``UniFormer`` port (explicit
+    softmax attention; block LayerNorm eps set to the official 1e-6), same
+    weights, same input.
+``dense``
+    ``mmuniformer.UniFormer`` (hybrid stage 3, window 14 = "h14") against an
+    explicit-attention path of our own blocks: the same model with
+    ``softmax(q k^T * scale) v`` written out and the contiguous layout.
+``pipeline``
+    clips/s of the K400 and SSv2 training pipelines (decord, the config's
+    transforms, ``num_workers`` and batch size) on real clips, so one sees
+    whether training is input-bound. Timed from the loader's start (worker
+    start-up included); each video gives the dataset's ``num_repeats``
+    clips (repeated augmentation).
+``matmul``
+    the machine's fp32 (and bf16) matmul rate, the yardstick for model FLOP/s.
 
-Runs alternate between the implementations (ABAB...), so machine noise hits
-both alike; the report gives median milliseconds per iteration, the ratio to
-``ours`` and peak memory (CUDA: ``max_memory_allocated``; CPU: the peak of
-the allocations torch's profiler records during one iteration). The outputs
-are compared too, so a faster but different model cannot pass unnoticed.
+Method: implementations alternate (A B C A B C ...), so machine noise hits
+all alike; each row gives the median over ``--iters`` iterations after
+``--warmup``, throughput (clips or images per second), the speed-up over the
+baseline (port / explicit path), peak memory (CUDA ``max_memory_allocated``;
+CPU: peak of the allocations the profiler records in one iteration) and the
+largest output difference to the baseline (fp32 must be < 1e-4). Model
+FLOP/s counts 2 FLOPs per multiply-add of mmengine's ``FlopAnalyzer`` (the
+forward pass; a training step counts 3x the forward), so it compares directly
+with the matmul rate (``2 n^3`` per ``n x n`` product). On CUDA, MFU is given
+against the device's bf16 peak (``--peak-tflops`` or a table of known
+devices) and against the measured bf16 matmul rate.
+
+Default (no ``--full``) on CPU: the issue's reference points only - video S
+inference 1x3x16x224^2 and training step 2x3x8x160^2, dense S h14 inference
+at 800x1280, the pipelines with a few batches, and the matmul rate. On CUDA
+the default is the GPU check: B 16x224^2 bf16 training step against the port
+and B 32x224^2 batch 4 with ``with_cp``.
 """
 import argparse
+import contextlib
+import copy
+import json
+import os
+import os.path as osp
 import statistics
+import sys
+import tempfile
 import time
+import types
+from typing import Callable, Dict, List, Optional
 
 import torch
 from torch import nn
 
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument('--arch', default='small', choices=['small', 'base'])
-    parser.add_argument('--depths', type=int, nargs=4, default=None,
-                        help='override the depths (quick runs)')
-    parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--size', type=int, default=224)
-    parser.add_argument('--batch', type=int, default=1)
-    parser.add_argument('--iters', type=int, default=10)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--mode', default='infer', choices=['infer', 'train'])
-    parser.add_argument('--threads', type=int, default=None)
-    return parser.parse_args(argv)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+VIDEO_CLIPS = osp.join(osp.dirname(REPO), 'shared', 'data', 'video')
+PIPELINE_CONFIGS = {
+    'K400 (S 16x4)': 'configs/recognition/uniformer/'
+    'uniformer-small_imagenet1k-pre_8xb4-16x4x1-110e_kinetics400-rgb.py',
+    'SSv2 (S u16)': 'configs/recognition/uniformer/'
+    'uniformer-small_kinetics400-pre_8xb4-u16-50e_sthv2-rgb.py',
+}
+# dense bf16 tensor-core peak (TFLOP/s) of devices we may meet
+BF16_PEAK_TFLOPS = {'H100': 989., 'H200': 989., 'H800': 989., 'A100': 312.,
+                    'A800': 312., 'L40S': 362., 'L40': 181., 'L4': 121.,
+                    'A10': 125., 'RTX 4090': 165., 'RTX 3090': 71.}
 
 
-def build_models(args):
-    """``{'ours': model, 'mmaction-port': model}`` with identical weights."""
-    import mmuniformer  # noqa: F401
-    from mmaction.models.backbones.uniformer import UniFormer as Port
-    from mmuniformer.models import UniFormer3D
-    from mmuniformer.models.arch import resolve_arch
-    arch = resolve_arch(args.arch)
-    if args.depths:
-        arch['depths'] = tuple(args.depths)
-    ours = UniFormer3D({k: arch[k] for k in ('depths', 'embed_dims',
-                                             'head_dim')})
-    port = Port(depth=list(arch['depths']),
-                embed_dim=list(arch['embed_dims']),
-                head_dim=arch['head_dim'], pretrained2d=False)
-    missing, unexpected = port.load_state_dict(ours.state_dict(),
-                                               strict=False)
-    if missing or unexpected:
-        raise RuntimeError(f'key layouts differ: {missing} {unexpected}')
-    for name in ('blocks3', 'blocks4'):
-        for module in getattr(port, name).modules():
-            if isinstance(module, nn.LayerNorm):
-                module.eps = 1e-6
-    return {'ours': ours, 'mmaction-port': port}
+# --------------------------------------------------------------- measuring
+def alternate(steps: Dict[str, Callable[[], object]], iters: int,
+              warmup: int = 1,
+              sync: Callable[[], None] = lambda: None) -> Dict[str, list]:
+    """Run the ``steps`` in turns (A B C A B C ...) and return the
+    milliseconds of each after ``warmup`` rounds."""
+    times = {name: [] for name in steps}
+    for i in range(warmup + iters):
+        for name, step in steps.items():
+            sync()
+            start = time.perf_counter()
+            step()
+            sync()
+            if i >= warmup:
+                times[name].append((time.perf_counter() - start) * 1e3)
+    return times
 
 
-def _step(model, x, train):
-    if train:
-        model.zero_grad(set_to_none=True)
-        out = model(x)
-        out.float().mean().backward()
-        return out.detach()
-    with torch.no_grad():
-        return model(x)
-
-
-def peak_memory_mb(model, x, train, device):
-    """Peak bytes allocated by one iteration (MB)."""
+def peak_memory_mb(step: Callable[[], object], device: str) -> float:
+    """Peak bytes allocated by one call of ``step`` (MB)."""
     if device.startswith('cuda'):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
-        _step(model, x, train)
+        step()
         torch.cuda.synchronize()
         return (torch.cuda.max_memory_allocated() - base) / 2**20
     from torch.profiler import ProfilerActivity, profile
     with profile(activities=[ProfilerActivity.CPU],
                  profile_memory=True) as prof:
-        _step(model, x, train)
+        step()
     # replay the allocation / free events in order to find the peak
     events = sorted((e for e in prof.events() if e.cpu_memory_usage),
                     key=lambda e: e.time_range.start)
@@ -99,55 +118,460 @@ def peak_memory_mb(model, x, train, device):
     return peak / 2**20
 
 
-def run(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    models = build_models(args)
-    x = torch.randn(args.batch, 3, args.frames, args.size, args.size,
-                    device=args.device)
-    train = args.mode == 'train'
-    for model in models.values():
-        model.to(args.device).train(train)
-    outs = {name: _step(m, x, train) for name, m in models.items()}
-    diff = (outs['ours'] - outs['mmaction-port']).abs().max().item()
-    times = {name: [] for name in models}
-    sync = torch.cuda.synchronize if args.device.startswith('cuda') \
+def make_step(model: nn.Module, x: torch.Tensor, train: bool,
+              precision: str, device: str) -> Callable[[], tuple]:
+    """One inference pass or one training step (forward, backward of the
+    mean of the outputs) under the given precision; returns the outputs."""
+    dtype = dict(fp32=None, bf16=torch.bfloat16, fp16=torch.float16)[
+        precision]
+
+    def ctx():
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device.split(':')[0], dtype=dtype)
+
+    def step():
+        if train:
+            model.zero_grad(set_to_none=True)
+            with ctx():
+                out = model(x)
+            outs = out if isinstance(out, (tuple, list)) else (out, )
+            sum(o.float().mean() for o in outs).backward()
+            return tuple(o.detach() for o in outs)
+        with torch.no_grad(), ctx():
+            out = model(x)
+        return out if isinstance(out, (tuple, list)) else (out, )
+
+    return step
+
+
+def max_diff(outs, ref) -> float:
+    return max((a.float() - b.float()).abs().max().item()
+               for a, b in zip(outs, ref))
+
+
+def compare(models: Dict[str, nn.Module], x: torch.Tensor, train: bool,
+            precision: str = 'fp32', device: str = 'cpu', iters: int = 3,
+            warmup: int = 1, baseline: Optional[str] = None,
+            memory: bool = True) -> List[dict]:
+    """Alternating timing of ``models`` on the same input; one row each.
+
+    ``speedup`` is the baseline's median time over this model's (the
+    baseline is the last model unless named); ``max_diff`` is the largest
+    output difference to the baseline's outputs."""
+    baseline = baseline or list(models)[-1]
+    steps = {name: make_step(m, x, train, precision, device)
+             for name, m in models.items()}
+    outs = {name: step() for name, step in steps.items()}
+    sync = torch.cuda.synchronize if device.startswith('cuda') \
         else (lambda: None)
-    for i in range(args.warmup + args.iters):
-        for name, model in models.items():  # alternate: A B A B ...
-            sync()
-            start = time.perf_counter()
-            _step(model, x, train)
-            sync()
-            if i >= args.warmup:
-                times[name].append((time.perf_counter() - start) * 1e3)
-    memory = {name: peak_memory_mb(m, x, train, args.device)
-              for name, m in models.items()}
-    base = statistics.median(times['ours'])
+    times = alternate(steps, iters, warmup, sync)
+    base_ms = statistics.median(times[baseline])
+    mems = {name: peak_memory_mb(step, device) if memory else float('nan')
+            for name, step in steps.items()}
     rows = []
     for name in models:
-        median = statistics.median(times[name])
-        rows.append(dict(name=name, ms=median, ratio=median / base,
-                         mem=memory[name],
-                         mem_ratio=memory[name] / memory['ours']))
-    return rows, diff
+        ms = statistics.median(times[name])
+        rows.append(dict(
+            impl=name, ms=ms, ms_all=times[name],
+            per_s=x.shape[0] / ms * 1e3, speedup=base_ms / ms,
+            peak_mb=mems[name],
+            mem_vs_baseline=mems[name] / mems[baseline] if memory else None,
+            max_diff=max_diff(outs[name], outs[baseline])))
+    return rows
+
+
+def matmul_gflops(device: str, dtype=torch.float32, n: int = 2048,
+                  iters: int = 3) -> float:
+    """Measured ``n x n x n`` matmul rate, ``2 n^3`` FLOPs per product."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    sync = torch.cuda.synchronize if device.startswith('cuda') \
+        else (lambda: None)
+    times = alternate({'mm': lambda: a @ b}, iters, 1, sync)
+    return 2 * n**3 / (statistics.median(times['mm']) / 1e3) / 1e9
+
+
+def forward_gflops(model: nn.Module, x: torch.Tensor) -> float:
+    """Forward FLOPs in G, 2 per multiply-add of mmengine's FlopAnalyzer
+    (fused attention counted as its two matmuls, see get_flops.py)."""
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from get_flops import analyze
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        macs = analyze(model, (x, )).total()
+    model.train(was_training)
+    return 2 * macs / 1e9
+
+
+# ------------------------------------------------------------------ models
+def _arch(name: str, depths=None) -> dict:
+    from mmuniformer.models.arch import resolve_arch
+    arch = resolve_arch(name)
+    arch = {k: arch[k] for k in ('depths', 'embed_dims', 'head_dim')}
+    if depths:
+        arch['depths'] = tuple(depths)
+    return arch
+
+
+def build_video(arch: str, depths=None, with_cp=False) -> Dict[str, nn.Module]:
+    """Ours in channels-last and contiguous, and the MMAction2 port, with
+    identical weights."""
+    import mmuniformer  # noqa: F401
+    from mmaction.models.backbones.uniformer import UniFormer as Port
+    from mmuniformer.models import UniFormer3D
+    spec = _arch(arch, depths)
+    fast = UniFormer3D(spec, channels_last=True, with_cp=with_cp)
+    ref = UniFormer3D(spec, channels_last=False, with_cp=with_cp)
+    ref.load_state_dict(fast.state_dict())
+    # the port has no activation checkpointing: with_cp applies to ours
+    port = Port(depth=list(spec['depths']), embed_dim=list(
+        spec['embed_dims']), head_dim=spec['head_dim'], pretrained2d=False)
+    missing, unexpected = port.load_state_dict(fast.state_dict(),
+                                               strict=False)
+    if missing or unexpected:
+        raise RuntimeError(f'key layouts differ: {missing} {unexpected}')
+    for name in ('blocks3', 'blocks4'):
+        for module in getattr(port, name).modules():
+            if isinstance(module, nn.LayerNorm):
+                module.eps = 1e-6
+    return {'ours channels-last': fast, 'ours contiguous': ref,
+            'mmaction2 port': port}
+
+
+def _explicit_attention_forward(self, x):
+    """``softmax(q k^T * scale) v`` written out (what the official code and
+    the port compute), for :class:`MultiHeadSelfAttention`."""
+    B, N, C = x.shape
+    qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+    attn = (q @ k.transpose(-2, -1)) * self.head_dim**-0.5
+    attn = attn.softmax(dim=-1)
+    x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+    return self.proj_drop(self.proj(x))
+
+
+def explicit_attention_copy(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in the contiguous layout whose attention is the
+    explicit matmul-softmax-matmul (same weights, same math)."""
+    from mmuniformer.models.blocks import MultiHeadSelfAttention
+    other = copy.deepcopy(model)
+    other.channels_last = False
+    for module in other.modules():
+        if isinstance(module, MultiHeadSelfAttention):
+            module.forward = types.MethodType(_explicit_attention_forward,
+                                              module)
+    return other
+
+
+def build_dense(arch: str, depths=None) -> Dict[str, nn.Module]:
+    import mmuniformer  # noqa: F401
+    from mmuniformer.models import UniFormer
+    fast = UniFormer(_arch(arch, depths), attn_mode='hybrid', window_size=14,
+                     channels_last=True)
+    ref = copy.deepcopy(fast)
+    ref.channels_last = False
+    return {'ours channels-last': fast, 'ours contiguous': ref,
+            'explicit attention': explicit_attention_copy(fast)}
+
+
+def maybe_compile(models: Dict[str, nn.Module]) -> Dict[str, nn.Module]:
+    """Add ``ours compiled`` (inductor) next to the eager models."""
+    name = 'ours channels-last'
+    compiled = torch.compile(copy.deepcopy(models[name]))
+    out = dict(models)
+    out[f'{name} compiled'] = compiled
+    return {k: out[k] for k in [name, f'{name} compiled'] +
+            [k for k in models if k != name]}
+
+
+# ------------------------------------------------------------------- tables
+def model_rows(kind: str, arch: str, shape: tuple, train: bool,
+               precision: str, args, with_cp=False) -> List[dict]:
+    device = args.device
+    models = build_video(arch, args.depths, with_cp) if kind == 'video' \
+        else build_dense(arch, args.depths)
+    if not args.contiguous_row:
+        models.pop('ours contiguous')
+    torch.manual_seed(0)
+    x = torch.randn(*shape, device=device)
+    for model in models.values():
+        model.to(device).train(train)
+    if args.compile:
+        models = maybe_compile(models)
+    flops = None if args.no_flops else forward_gflops(
+        models['ours channels-last'], x) * (3 if train else 1)
+    rows = compare(models, x, train, precision, device, args.iters,
+                   args.warmup, memory=not args.no_memory)
+    label = f'{"UniFormer3D" if kind == "video" else "UniFormer h14"}-' \
+        f'{arch[0].upper()}'
+    for row in rows:
+        row.update(table=kind, model=label, input='x'.join(map(str, shape)),
+                   mode='train' if train else 'infer', precision=precision,
+                   with_cp=with_cp, threads=torch.get_num_threads(),
+                   device=device_name(device))
+        if flops is not None:
+            row['model_gflops_per_s'] = flops / (row['ms'] / 1e3)
+    del models
+    return rows
+
+
+def video_cases(args):
+    """(arch, shape, train, precision, with_cp) of the video table."""
+    cpu = not args.device.startswith('cuda')
+    if args.full:
+        archs, frames = args.archs or ['small', 'base'], args.frames or [
+            8, 16, 32]
+        modes, precisions = args.modes or ['infer', 'train'], \
+            args.precisions or ['fp32', 'bf16']
+        size = args.size or 224
+        for arch in archs:
+            for t in frames:
+                for mode in modes:
+                    for p in precisions:
+                        yield arch, (args.batch or 1, 3, t, size, size), \
+                            mode == 'train', p, False
+        return
+    if args.archs or args.frames or args.modes or args.precisions:
+        for arch in args.archs or ['small']:
+            for t in args.frames or [16]:
+                for mode in args.modes or ['infer']:
+                    for p in args.precisions or ['fp32']:
+                        batch = args.batch or (2 if mode == 'train' else 1)
+                        size = args.size or (160 if mode == 'train' and cpu
+                                             else 224)
+                        yield arch, (batch, 3, t, size, size), \
+                            mode == 'train', p, args.with_cp
+        return
+    if cpu:  # the issue's CPU reference points
+        yield 'small', (1, 3, 16, 224, 224), False, 'fp32', False
+        yield 'small', (2, 3, 8, 160, 160), True, 'fp32', False
+    else:  # the GPU check
+        yield 'base', (8, 3, 16, 224, 224), True, 'bf16', False
+        yield 'base', (4, 3, 32, 224, 224), True, 'bf16', True
+
+
+def dense_cases(args):
+    cpu = not args.device.startswith('cuda')
+    sizes = [(800, 1280), (512, 2048)]
+    if args.full:
+        for arch in args.archs or ['small', 'base']:
+            for h, w in sizes:
+                for mode in args.modes or ['infer', 'train']:
+                    for p in args.precisions or ['fp32', 'bf16']:
+                        yield arch, (args.batch or 1, 3, h, w), \
+                            mode == 'train', p
+        return
+    if args.dense_shape or args.archs or args.modes or args.precisions:
+        h, w = args.dense_shape or sizes[0]
+        for arch in args.archs or ['small']:
+            for mode in args.modes or ['infer']:
+                for p in args.precisions or ['fp32']:
+                    yield arch, (args.batch or 1, 3, h, w), \
+                        mode == 'train', p
+        return
+    if cpu:
+        yield 'small', (1, 3, 800, 1280), False, 'fp32'
+    else:
+        yield 'small', (2, 3, 800, 1280), True, 'bf16'
+
+
+def pipeline_rows(args) -> List[dict]:
+    """clips/s of the training pipelines on the real clips."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    import mmuniformer  # noqa: F401
+    clips = sorted(f for f in os.listdir(args.video_dir)
+                   if f.endswith(('.mp4', '.avi')))
+    if not clips:
+        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    rows = []
+    tmp = tempfile.mkdtemp()
+    for name, rel in PIPELINE_CONFIGS.items():
+        cfg = Config.fromfile(osp.join(REPO, rel))
+        init_default_scope(cfg.get('default_scope', 'mmaction'))
+        loader_cfg = copy.deepcopy(cfg.train_dataloader)
+        if args.pipeline_batch:
+            loader_cfg.batch_size = args.pipeline_batch
+        ann = osp.join(tmp, 'train.txt')
+        with open(ann, 'w') as f:
+            for i in range(max(args.pipeline_clips, loader_cfg.batch_size)):
+                f.write(f'{clips[i % len(clips)]} 0\n')
+        dataset = loader_cfg.dataset
+        dataset.ann_file = ann
+        dataset.data_prefix = dict(video=args.video_dir)
+        workers = [loader_cfg.num_workers] if args.workers is None \
+            else args.workers
+        for num_workers in workers:
+            loader_cfg.num_workers = num_workers
+            loader_cfg.persistent_workers = num_workers > 0
+            loader = Runner.build_dataloader(copy.deepcopy(loader_cfg),
+                                             seed=0)
+            # timed from the iterator's creation: worker start-up included
+            # (with few clips the workers' prefetch would hide the decode
+            # time of everything after the first batch)
+            n = 0
+            start = time.perf_counter()
+            for batch in loader:
+                n += len(batch['inputs'])
+            seconds = time.perf_counter() - start
+            shape = tuple(batch['inputs'][0].shape)
+            rows.append(dict(table='pipeline', pipeline=name,
+                             num_workers=num_workers,
+                             batch_size=loader_cfg.batch_size,
+                             clip_shape='x'.join(map(str, shape)),
+                             clips=n, clips_per_s=n / seconds if n else 0.,
+                             cores=os.cpu_count()))
+            del loader
+    return rows
+
+
+def device_name(device: str) -> str:
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(device)
+    return f'cpu ({os.cpu_count()} cores)'
+
+
+def bf16_peak(device: str, override: Optional[float]) -> Optional[float]:
+    if override:
+        return override
+    if not device.startswith('cuda'):
+        return None
+    name = torch.cuda.get_device_name(device)
+    for key, value in BF16_PEAK_TFLOPS.items():
+        if key in name:
+            return value
+    return None
+
+
+# ----------------------------------------------------------------- output
+def markdown(rows: List[dict], matmul: dict, peak: Optional[float]) -> str:
+    lines = []
+    model_rows_ = [r for r in rows if r['table'] in ('video', 'dense')]
+    if model_rows_:
+        lines += ['| model | input | mode | prec. | implementation | ms | '
+                  'per s | speed-up vs baseline | peak MB | memory vs '
+                  'baseline | GFLOP/s | % matmul | max diff |',
+                  '|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|'
+                  '---:|']
+        for r in model_rows_:
+            rate = matmul.get('bf16' if r['precision'] != 'fp32'
+                              else 'fp32')
+            gf = r.get('model_gflops_per_s')
+            pct = f'{100 * gf / rate:.0f} %' if gf and rate else ''
+            if gf and peak:
+                pct += f' (MFU {100 * gf / (peak * 1e3):.1f} %)'
+            mem = r['mem_vs_baseline']
+            lines.append(
+                f'| {r["model"]}{" with_cp" if r["with_cp"] else ""} | '
+                f'{r["input"]} | {r["mode"]} | {r["precision"]} | '
+                f'{r["impl"]} | {r["ms"]:.0f} | {r["per_s"]:.2f} | '
+                f'{r["speedup"]:.2f}x | {r["peak_mb"]:.0f} | '
+                f'{"" if mem is None else f"{mem:.2f}"} | '
+                f'{"" if gf is None else f"{gf:.1f}"} | {pct} | '
+                f'{r["max_diff"]:.1e} |')
+    pipes = [r for r in rows if r['table'] == 'pipeline']
+    if pipes:
+        lines += ['', '| training pipeline | num_workers | batch | clip | '
+                  'clips/s |', '|---|---:|---:|---|---:|']
+        for r in pipes:
+            lines.append(f'| {r["pipeline"]} | {r["num_workers"]} | '
+                         f'{r["batch_size"]} | {r["clip_shape"]} | '
+                         f'{r["clips_per_s"]:.2f} |')
+    if matmul:
+        lines += ['', 'matmul rate: ' + ', '.join(
+            f'{k} {v:.0f} GFLOP/s' for k, v in matmul.items())]
+    return '\n'.join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='UniFormer speed / memory benchmark (see module doc)')
+    parser.add_argument('--tables', nargs='+',
+                        default=['matmul', 'video', 'dense', 'pipeline'],
+                        choices=['matmul', 'video', 'dense', 'pipeline'])
+    parser.add_argument('--full', action='store_true',
+                        help='the whole matrix (S/B, 8/16/32 frames, both '
+                        'dense sizes, infer/train, fp32/bf16)')
+    parser.add_argument('--archs', nargs='+', choices=['small', 'base'])
+    parser.add_argument('--frames', type=int, nargs='+')
+    parser.add_argument('--modes', nargs='+', choices=['infer', 'train'])
+    parser.add_argument('--precisions', nargs='+',
+                        choices=['fp32', 'bf16', 'fp16'])
+    parser.add_argument('--batch', type=int)
+    parser.add_argument('--size', type=int)
+    parser.add_argument('--dense-shape', type=int, nargs=2,
+                        metavar=('H', 'W'), help='dense input size')
+    parser.add_argument('--with-cp', action='store_true')
+    parser.add_argument('--depths', type=int, nargs=4,
+                        help='override the depths (quick runs)')
+    parser.add_argument('--compile', action='store_true',
+                        help='add an inductor-compiled row of ours')
+    parser.add_argument('--no-contiguous', dest='contiguous_row',
+                        action='store_false',
+                        help='skip the contiguous-layout row of ours')
+    parser.add_argument('--no-memory', action='store_true')
+    parser.add_argument('--no-flops', action='store_true')
+    parser.add_argument('--iters', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--threads', type=int)
+    parser.add_argument('--peak-tflops', type=float,
+                        help='device bf16 peak for MFU (CUDA)')
+    parser.add_argument('--video-dir', default=VIDEO_CLIPS)
+    parser.add_argument('--pipeline-clips', type=int, default=24,
+                        help='videos read per pipeline and num_workers')
+    parser.add_argument('--pipeline-batch', type=int,
+                        help='batch size (default: the config\'s)')
+    parser.add_argument('--workers', type=int, nargs='+',
+                        help='num_workers to try (default: the config\'s)')
+    parser.add_argument('--out', default=None,
+                        help='write <out>.md and <out>.json')
+    return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    rows, diff = run(args)
-    print(f'UniFormer3D-{args.arch} {args.mode}, input {args.batch}x3x'
-          f'{args.frames}x{args.size}x{args.size}, {args.device}, '
-          f'{args.iters} iterations (median), threads '
-          f'{torch.get_num_threads()}')
-    print(f'max |ours - port| = {diff:.2e}')
-    print('| implementation | ms / iter | time vs ours | peak MB | '
-          'memory vs ours |')
-    print('|---|---:|---:|---:|---:|')
-    for row in rows:
-        print(f'| {row["name"]} | {row["ms"]:.1f} | {row["ratio"]:.2f} | '
-              f'{row["mem"]:.1f} | {row["mem_ratio"]:.2f} |')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rows: List[dict] = []
+    matmul: Dict[str, float] = {}
+    if 'matmul' in args.tables:
+        matmul['fp32'] = matmul_gflops(args.device)
+        if args.device.startswith('cuda') or 'bf16' in (
+                args.precisions or []):
+            n = 8192 if args.device.startswith('cuda') else 2048
+            matmul['bf16'] = matmul_gflops(args.device, torch.bfloat16, n)
+    def progress(new_rows):  # long runs: show each case when it is done
+        print(markdown(new_rows, matmul, None), file=sys.stderr, flush=True)
+        return new_rows
+
+    if 'video' in args.tables:
+        for arch, shape, train, precision, with_cp in video_cases(args):
+            rows += progress(model_rows('video', arch, shape, train,
+                                        precision, args, with_cp))
+    if 'dense' in args.tables:
+        for arch, shape, train, precision in dense_cases(args):
+            rows += progress(model_rows('dense', arch, shape, train,
+                                        precision, args))
+    if 'pipeline' in args.tables:
+        rows += pipeline_rows(args)
+    peak = bf16_peak(args.device, args.peak_tflops)
+    header = (f'device {device_name(args.device)}, torch '
+              f'{torch.__version__}, threads {torch.get_num_threads()}, '
+              f'median of {args.iters} alternating iterations after '
+              f'{args.warmup} warm-up')
+    table = header + '\n\n' + markdown(rows, matmul, peak)
+    print(table)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out + '.md', 'w') as f:
+            f.write(table + '\n')
+        with open(args.out + '.json', 'w') as f:
+            json.dump(dict(header=header, matmul_gflops=matmul,
+                           bf16_peak_tflops=peak, rows=rows), f, indent=1)
     return rows
 
 

@@ -102,7 +102,9 @@ param_scheduler = [
 ]
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     paramwise_cfg=dict(custom_keys={'norm': dict(decay_mult=0.)}),
     optimizer=dict(
         _delete_=True,

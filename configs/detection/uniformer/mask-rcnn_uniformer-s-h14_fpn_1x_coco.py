@@ -5,11 +5,13 @@
 # Official run: 8 GPUs x 2 images = 16 images per step, AdamW lr 1e-4,
 # wd 0.05 with no decay on any parameter named `*norm*`, linear warmup 500
 # iters (ratio 0.001), steps at epochs 8 and 11, apex O1 mixed precision
-# (here AmpOptimWrapper, dynamic loss scale), no gradient clipping, drop path
+# (here bf16 autocast, see below), no gradient clipping, drop path
 # 0.2, activation checkpointing of the 8 stage-3 blocks (checkpoint_num
 # [0, 0, 8, 0]), ImageNet-1K uniformer_small_in1k.pth initialisation.
 # Train: resize to (1333, 800) + flip 0.5; test: (1333, 800), no flip.
-# AMP needs a GPU: on CPU use `optim_wrapper = dict(type='OptimWrapper')`.
+# Mixed precision: bf16 (mmuniformer.AmpOptimWrapper); on a CPU-only machine it
+# falls back to fp32 with one warning. Switches: --cfg-options
+# optim_wrapper.dtype=float16 (official fp16) / optim_wrapper.dtype=float32.
 _base_ = ['mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py']
 
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
@@ -48,7 +50,9 @@ param_scheduler = [
 ]
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     paramwise_cfg=dict(custom_keys={'norm': dict(decay_mult=0.)}),
     optimizer=dict(
         _delete_=True,

@@ -49,7 +49,9 @@ param_scheduler = [
 # `relative_position_bias_table` (Swin leftovers that match no UniFormer
 # parameter); only `norm` has an effect, so only `norm` is kept.
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     paramwise_cfg=dict(
         _delete_=True, custom_keys={'norm': dict(decay_mult=0.)}),
     optimizer=dict(

@@ -9,8 +9,9 @@
 #   29.6G FLOPs.
 # Official model: Google Drive file 156iNxetiCk8JJz41aFDmFh9cQbCaMk3D
 # (usable as it is: OfficialCheckpointHook below converts it while loading).
-# AmpOptimWrapper needs a GPU: on CPU, override it in a derived config with
-#   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=...)
+# Mixed precision: bf16 (mmuniformer.AmpOptimWrapper); on a CPU-only machine it
+# falls back to fp32 with one warning. Switches: --cfg-options
+# optim_wrapper.dtype=float16 (official fp16) / optim_wrapper.dtype=float32.
 _base_ = ['./_base_/td-hm_uniformer_coco.py']
 
 base_lr = 5e-4

@@ -23,7 +23,9 @@ base_lr = 2e-3
 
 # optimizer
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     loss_scale='dynamic',
     optimizer=dict(
         type='AdamW', lr=base_lr, betas=(0.9, 0.999), weight_decay=0.01))

@@ -17,7 +17,9 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     optimizer=dict(
         type='AdamW', lr=base_lr, betas=(0.9, 0.999), eps=1e-8,
         weight_decay=0.05),
