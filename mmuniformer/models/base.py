@@ -218,7 +218,13 @@ class UniFormerTrunk(BaseModule):
                              f'downsample that much), got {tuple(x.shape)}')
 
     def uses_channels_last(self, x: torch.Tensor) -> bool:
-        """Whether the stages compute channels-last for input ``x``."""
+        """Whether the stages compute channels-last for input ``x``.
+
+        Never while exporting to ONNX or tracing: memory formats do not exist
+        in an ONNX graph, and the TorchScript exporter refuses a
+        ``contiguous(memory_format=channels_last_3d)``."""
+        if torch.onnx.is_in_onnx_export() or torch.jit.is_tracing():
+            return False
         if self.channels_last is None:
             return x.device.type == 'cpu'
         return self.channels_last
