@@ -139,7 +139,8 @@ def test_recipe(name):
     pw = cfg.optim_wrapper.paramwise_cfg
     assert (pw.norm_decay_mult, pw.bias_decay_mult, pw.flat_decay_mult) == \
         (0., 0., 0.)
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.type == 'mmuniformer.AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert 'clip_grad' not in cfg.optim_wrapper
 
     # batch and sampler

@@ -9,7 +9,7 @@ modules) -> `mim test` -> tools/demo/video_demo.py with the class names.
 CPU-sized: the checkpoint keeps the first block of each stage of the
 official file (``blocks{1..4}.0``, every other tensor as it is), and a small
 override config (the test's, as a user would for a smoke run) uses 8-frame
-32x32 clips, no repeated augmentation, plain OptimWrapper (AMP needs a GPU)
+32x32 clips, no repeated augmentation, fp32 (optim_wrapper.dtype='float32')
 and a constant lr for 3 epochs. The three classes differ by their dominant
 colour (tinted background, moving disc); held-out top-1 must beat chance
 (1/3) by at least 1/3.
@@ -70,7 +70,7 @@ val_dataloader = dict(loader, batch_size=6,
                       dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(loader, batch_size=6,
                        dataset=dict(pipeline=test_pipeline))
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=2e-4))
+optim_wrapper = dict(dtype='float32', optimizer=dict(lr=2e-4))
 param_scheduler = [dict(type='ConstantLR', factor=1.0)]
 train_cfg = dict(max_epochs=EPOCHS, val_interval=EPOCHS)
 default_hooks = dict(logger=dict(interval=1),

@@ -27,4 +27,4 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     neck=dict(in_channels=[56, 112, 224, 448]))
 
-optim_wrapper = dict(type='OptimWrapper')
+optim_wrapper = dict(dtype='float32')  # fp32 as officially (no AMP)

@@ -73,7 +73,10 @@ val_dataloader = dict(batch_size=128)
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
+    # bf16 autocast (official: fp16 AMP); fp32 with one warning on a CPU-only
+    # machine; see docs/user_guides/mixed_precision.md
+    type='mmuniformer.AmpOptimWrapper',
+    dtype='bfloat16',
     loss_scale='dynamic',
     optimizer=dict(
         type='AdamW', lr=base_lr, weight_decay=0.05, eps=1e-8,
