@@ -528,6 +528,12 @@ def run_cls(args, cfg, images):
     from mmpretrain.apis import ImageClassificationInferencer, get_model
     from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
     from mmpretrain.visualization import UniversalVisualizer
+    from mmengine.registry import init_default_scope
+
+    # the inferencer builds its test pipeline in the current default scope:
+    # make it MMPretrain's even if another host's was set before (ResizeEdge
+    # and friends exist only there)
+    init_default_scope('mmpretrain')
     model = get_model(cfg, pretrained=False, device=args.device)
     ckpt = load_weights(model, args.checkpoint)
     num_classes = model.head.num_classes
