@@ -84,5 +84,5 @@ default_hooks = dict(
     # training and before validation (the host's runtime lacks it, MMAction2
     # and our pose configs have it): every rank ends identical to the
     # checkpoint saved at the end
-    sync_buffers=dict(type='SyncBuffersHook'),
+    sync_buffers=dict(type='mmuniformer.SyncBuffersHook'),
 )
