@@ -16,10 +16,6 @@ __all__ = [
     'UniFormerLight3D', 'UniFormerLightImageClassifier'
 ]
 
-try:  # the light video head subclasses MMAction2's I3DHead
-    import mmaction  # noqa: F401
-except ImportError:  # pragma: no cover - MMAction2 is optional
-    pass
-else:
-    from .light_head import UniFormerLightHead  # noqa: F401
-    __all__.append('UniFormerLightHead')
+# Host-specific heads (light_head: MMAction2, cls_heads: MMPretrain) are not
+# imported here, so `import mmuniformer` needs no host; the configs that use
+# them name the module in `custom_imports`.

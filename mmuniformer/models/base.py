@@ -78,18 +78,8 @@ class UniFormerTrunk(BaseModule):
         dims = self.arch['embed_dims']
         self.depths, self.embed_dims = depths, dims
         self.head_dim = self.arch['head_dim']
-        self.in_channels = in_channels
-        self.out_indices = self._check_out_indices(out_indices)
-        if not -1 <= frozen_stages <= NUM_STAGES:
-            raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
-                             f'got {frozen_stages}')
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.cp_blocks = self._check_with_cp(with_cp, depths)
-        if channels_last not in (None, True, False):
-            raise ValueError('channels_last must be None (auto), True or '
-                             f'False, got {channels_last!r}')
-        self.channels_last = channels_last
+        self._init_options(in_channels, out_indices, frozen_stages, norm_eval,
+                           with_cp, channels_last)
 
         layer_scale = self.arch['layer_scale']
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
@@ -173,11 +163,32 @@ class UniFormerTrunk(BaseModule):
                 x = block(x)
         return x
 
+    def _init_options(self, in_channels, out_indices, frozen_stages,
+                      norm_eval, with_cp, channels_last) -> None:
+        """Check and store the options every UniFormer trunk shares
+        (classic and light); ``self.depths`` must be set."""
+        self.in_channels = in_channels
+        self.out_indices = self._check_out_indices(out_indices)
+        if not -1 <= frozen_stages <= NUM_STAGES:
+            raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.cp_blocks = self._check_with_cp(with_cp, self.depths)
+        if channels_last not in (None, True, False):
+            raise ValueError('channels_last must be None (auto), True or '
+                             f'False, got {channels_last!r}')
+        self.channels_last = channels_last
+        self._min_size = None
+
     def min_input_size(self) -> tuple:
         """Smallest input size per axis (T, H, W or H, W) that leaves at
         least one position after every patch embedding up to the last
         returned stage, found from the embeddings' own convs (so the conv
-        stem's ceil and the video stem's temporal padding are honoured)."""
+        stem's ceil and the video stem's temporal padding are honoured).
+        Worked out once (the embeddings never change), not per forward."""
+        if self._min_size is not None:
+            return self._min_size
         convs = [m for i in range(max(self.out_indices) + 1)
                  for m in getattr(self, f'patch_embed{i + 1}').modules()
                  if isinstance(m, nn.modules.conv._ConvNd)]
@@ -194,7 +205,8 @@ class UniFormerTrunk(BaseModule):
                     break
                 size += 1
             sizes.append(size)
-        return tuple(sizes)
+        self._min_size = tuple(sizes)
+        return self._min_size
 
     def check_input(self, x: torch.Tensor, layout: str) -> None:
         """Raise ``ValueError`` in the backbone's terms (rank, channels,

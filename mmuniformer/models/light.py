@@ -365,14 +365,10 @@ class UniFormerLightTrunk(UniFormerTrunk):
         depths = self.depths = self.arch['depths']
         dims = self.embed_dims = self.arch['embed_dims']
         self.head_dim = self.arch['head_dim']
-        self.in_channels = in_channels
-        self.out_indices = self._check_out_indices(out_indices)
-        if not -1 <= frozen_stages <= NUM_STAGES:
-            raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
-                             f'got {frozen_stages}')
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.cp_blocks = self._check_with_cp(with_cp, depths)
+        # contiguous layout: the pruning blocks gather tokens, so there is no
+        # channels-last path to keep
+        self._init_options(in_channels, out_indices, frozen_stages, norm_eval,
+                           with_cp, channels_last=False)
         ls = self.arch['layer_scale']
         mlp_ratio = self.arch['mlp_ratio']
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
@@ -479,9 +475,7 @@ class UniFormerLight(UniFormerLightTrunk):
             [norm] if norm is not None else [])
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4:
-            raise ValueError('UniFormerLight expects images of shape (B, C, '
-                             f'H, W), got {tuple(x.shape)}')
+        self.check_input(x, 'images of shape (B, C, H, W)')
         stages, _ = self.forward_light(x, max(self.out_indices))
         return tuple(
             # non-negative dims: the legacy ONNX exporter cannot take -1
@@ -517,9 +511,7 @@ class UniFormerLightImageClassifier(UniFormerLightTrunk):
             [self.norm] if stage == 3 else [])
 
     def forward(self, x: torch.Tensor):
-        if x.dim() != 4:
-            raise ValueError('UniFormerLightImageClassifier expects images '
-                             f'(B, C, H, W), got {tuple(x.shape)}')
+        self.check_input(x, 'images of shape (B, C, H, W)')
         stages, cls = self.forward_light(x)
         logits = self.head(self.norm(stages[3]).flatten(2).mean(-1))
         if not self.training:
@@ -559,9 +551,7 @@ class UniFormerLight3D(UniFormerLightTrunk):
             [self.norm] if stage == 3 else [])
 
     def forward(self, x: torch.Tensor):
-        if x.dim() != 5:
-            raise ValueError('UniFormerLight3D expects clips of shape (B, C, '
-                             f'T, H, W), got {tuple(x.shape)}')
+        self.check_input(x, 'clips of shape (B, C, T, H, W)')
         stages, cls = self.forward_light(x, max(self.out_indices))
         if len(stages) == 4:
             stages[3] = self.norm(stages[3])

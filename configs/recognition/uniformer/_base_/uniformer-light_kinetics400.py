@@ -22,6 +22,12 @@ _base_ = [
     './kinetics400_dense.py'
 ]
 
+# the head subclasses MMAction2's I3DHead, so it is imported here (like the
+# MMPretrain heads), not by every `import mmuniformer`
+custom_imports = dict(
+    imports=['mmuniformer', 'mmuniformer.models.light_head'],
+    allow_failed_imports=False)
+
 num_frames = 16
 crop_size = 160
 model = dict(
