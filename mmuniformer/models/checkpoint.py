@@ -19,6 +19,7 @@ A checkpoint file is turned into a backbone state dict in three steps:
 """
 import argparse
 import os.path as osp
+import pickle
 import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -116,7 +117,7 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
         raise
     except (EOFError, RuntimeError, ValueError, OSError, KeyError,
             IndexError, AttributeError, TypeError, UnicodeDecodeError,
-            __import__('pickle').UnpicklingError) as exc:
+            pickle.UnpicklingError) as exc:
         raise_unreadable(filename, exc)
 
 
