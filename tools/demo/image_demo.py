@@ -546,6 +546,13 @@ def run_cls(args, cfg, images):
     visualizer = UniversalVisualizer()
     topk = max(1, min(args.topk, num_classes))
 
+    # MMPretrain's progress bar is one global rich Live that redirects
+    # stdout while it runs (and keeps doing so if an earlier caller left it
+    # started); one image per call needs no bar, and our report lines must
+    # reach stdout
+    from mmpretrain.utils import progress
+    progress.disable_progress_bar = True
+
     records = []
     for image in images:
         sample = inferencer(image, return_datasamples=True)[0]
