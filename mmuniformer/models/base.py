@@ -17,6 +17,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from .arch import LAYER_SCALE_INIT, resolve_arch
 from .blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
+from .cpu_kernels import set_cpu_kernels
 
 NUM_STAGES = 4
 
@@ -50,6 +51,13 @@ class UniFormerTrunk(BaseModule):
             (depthwise 3D convs), contiguous elsewhere (not measured yet).
             Returned maps are plainly contiguous ``(B, C, *S)`` either way;
             parameters and math are the same.
+        cpu_kernels: fp32 CPU products of the linear layers and the
+            pointwise convs through oneDNN, and the depthwise convs'
+            gradients as forward convs
+            (:mod:`mmuniformer.models.cpu_kernels`); same math, measured
+            faster on CPU. ``False`` uses the plain PyTorch ops. Other
+            devices, autocast, tracing and compiling use the plain ops
+            either way.
         init_cfg: ``dict(type='Pretrained', checkpoint=...)`` loads any
             official or mm-format UniFormer checkpoint through
             :mod:`mmuniformer.models.checkpoint` (inflated for 3D).
@@ -71,6 +79,7 @@ class UniFormerTrunk(BaseModule):
                  with_cp: Union[bool, Sequence[int]] = False,
                  act_cfg: dict = dict(type='GELU'),
                  channels_last: Optional[bool] = None,
+                 cpu_kernels: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.arch = resolve_arch(arch, head_dim, self.allowed_arches)
@@ -110,6 +119,19 @@ class UniFormerTrunk(BaseModule):
             cursor += depths[i]
             self.add_module(f'blocks{i + 1}', blocks)
         self.pos_drop = nn.Dropout(drop_rate)
+        self.cpu_kernels = cpu_kernels
+
+    @property
+    def cpu_kernels(self) -> bool:
+        return self._cpu_kernels
+
+    @cpu_kernels.setter
+    def cpu_kernels(self, enabled: bool) -> None:
+        if enabled not in (True, False):
+            raise ValueError(f'cpu_kernels must be True or False, got '
+                             f'{enabled!r}')
+        self._cpu_kernels = enabled
+        set_cpu_kernels(self, enabled)
 
     # -- hooks for subclasses ---------------------------------------------
     def _build_patch_embed(self, stage: int, in_channels: int,

@@ -25,6 +25,9 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.cnn.bricks.drop import DropPath
 from torch import nn
 
+from .cpu_kernels import (Linear, depthwise_conv_nd, linear, pointwise_conv,
+                          pointwise_conv_nd)
+
 BLOCK_LN_EPS = 1e-6
 EMBED_LN_EPS = 1e-5
 
@@ -102,15 +105,22 @@ class ConvMlp(nn.Module):
                  out_channels: Optional[int] = None,
                  act_cfg: dict = dict(type='GELU'), drop: float = 0.):
         super().__init__()
-        conv = conv_nd(ndim)
         out_channels = out_channels or in_channels
-        self.fc1 = conv(in_channels, hidden_channels, 1)
+        self.fc1 = pointwise_conv_nd(ndim, in_channels, hidden_channels)
         self.act = build_activation_layer(act_cfg)
-        self.fc2 = conv(hidden_channels, out_channels, 1)
+        self.fc2 = pointwise_conv_nd(ndim, hidden_channels, out_channels)
         self.drop = nn.Dropout(drop)
+        # exact GELU can be fused into fc1 (one oneDNN call at inference)
+        self._fusable_gelu = type(self.act) is nn.GELU and \
+            self.act.approximate == 'none'
 
     def forward(self, x):
-        x = self.drop(self.act(self.fc1(x)))
+        if self._fusable_gelu and not (torch.is_grad_enabled()
+                                       and self.training):
+            x = pointwise_conv(self.fc1, x, gelu=True)
+        else:
+            x = self.act(self.fc1(x))
+        x = self.drop(x)
         return self.drop(self.fc2(x))
 
 
@@ -122,13 +132,22 @@ class TokenMlp(nn.Module):
                  act_cfg: dict = dict(type='GELU'), drop: float = 0.):
         super().__init__()
         out_channels = out_channels or in_channels
-        self.fc1 = nn.Linear(in_channels, hidden_channels)
+        self.fc1 = Linear(in_channels, hidden_channels)
         self.act = build_activation_layer(act_cfg)
-        self.fc2 = nn.Linear(hidden_channels, out_channels)
+        self.fc2 = Linear(hidden_channels, out_channels)
         self.drop = nn.Dropout(drop)
+        # exact GELU can be fused into fc1 (one oneDNN call at inference)
+        self._fusable_gelu = type(self.act) is nn.GELU and \
+            self.act.approximate == 'none'
 
     def forward(self, x):
-        x = self.drop(self.act(self.fc1(x)))
+        if self._fusable_gelu and not (torch.is_grad_enabled()
+                                       and self.training):
+            x = linear(x, self.fc1.weight, self.fc1.bias, gelu=True,
+                       onednn=self.fc1.cpu_kernels)
+        else:
+            x = self.act(self.fc1(x))
+        x = self.drop(x)
         return self.drop(self.fc2(x))
 
 
@@ -147,8 +166,8 @@ class MultiHeadSelfAttention(nn.Module):
         self.num_heads = num_heads
         self.head_dim = embed_dims // num_heads
         self.attn_drop = attn_drop
-        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.qkv = Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = Linear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x):
@@ -183,11 +202,11 @@ class LocalMHRABlock(nn.Module):
         super().__init__()
         conv = conv_nd(ndim)
         C = embed_dims
-        self.pos_embed = conv(C, C, 3, padding=1, groups=C)
+        self.pos_embed = depthwise_conv_nd(ndim, C, 3)
         self.norm1 = batch_norm(ndim, C)
-        self.conv1 = conv(C, C, 1)
-        self.attn = conv(C, C, 5, padding=2, groups=C)
-        self.conv2 = conv(C, C, 1)
+        self.conv1 = pointwise_conv_nd(ndim, C, C)
+        self.attn = depthwise_conv_nd(ndim, C, 5)
+        self.conv2 = pointwise_conv_nd(ndim, C, C)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = batch_norm(ndim, C)
         self.mlp = ConvMlp(ndim, C, int(C * mlp_ratio), act_cfg=act_cfg,
@@ -246,10 +265,9 @@ class GlobalMHRABlock(nn.Module):
                  window_size: Optional[int] = None,
                  layer_scale_init: Optional[float] = None):
         super().__init__()
-        conv = conv_nd(ndim)
         C = embed_dims
         self.ndim = ndim
-        self.pos_embed = conv(C, C, 3, padding=1, groups=C)
+        self.pos_embed = depthwise_conv_nd(ndim, C, 3)
         self.norm1 = layer_norm(C, BLOCK_LN_EPS)
         self.attn = MultiHeadSelfAttention(C, num_heads, qkv_bias=qkv_bias,
                                            attn_drop=attn_drop,

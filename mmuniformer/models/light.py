@@ -36,6 +36,7 @@ from .base import NUM_STAGES, UniFormerTrunk
 from .blocks import (BLOCK_LN_EPS, EMBED_LN_EPS, LocalMHRABlock,
                      MultiHeadSelfAttention, PatchEmbed, TokenMlp,
                      batch_norm, conv_nd, layer_norm)
+from .cpu_kernels import depthwise_conv_nd
 
 # Released variants (spec §1). ``prune_ratio``/``trade_off``: one list per
 # attention stage (3, 4); ratio = kept fraction. None = the official lists.
@@ -255,7 +256,7 @@ class PruningMHRABlock(nn.Module):
         self.prune_ratio = float(prune_ratio)
         self.trade_off = float(trade_off)
         self.downsample = downsample
-        self.pos_embed = conv_nd(ndim)(C, C, 3, padding=1, groups=C)
+        self.pos_embed = depthwise_conv_nd(ndim, C, 3)
         self.norm1 = layer_norm(C, BLOCK_LN_EPS)
         self.attn = ScoredAttention(C, num_heads, qkv_bias=qkv_bias,
                                     attn_drop=attn_drop, proj_drop=drop,
