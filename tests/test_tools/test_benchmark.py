@@ -51,7 +51,7 @@ def test_video_table_ours_vs_port(tmp_path):
     rows = benchmark.main(['--tables', 'video', *TINY_VIDEO, '--frames', '4',
                            '--size', '32', '--modes', 'train', '--out', out])
     assert [r['impl'] for r in rows] == [
-        'ours channels-last', 'ours contiguous', 'mmaction2 port']
+        'ours', 'ours plain ops', 'ours contiguous', 'mmaction2 port']
     port = rows[-1]
     assert port['speedup'] == 1.0 and port['peak_mb'] > 0
     for row in rows:  # same weights, same outputs, fp32
@@ -59,7 +59,7 @@ def test_video_table_ours_vs_port(tmp_path):
         assert row['model_gflops_per_s'] > 0
     assert rows[0]['input'] == '2x3x4x32x32' and rows[0]['mode'] == 'train'
     saved = json.load(open(out + '.json'))
-    assert saved['rows'][0]['impl'] == 'ours channels-last'
+    assert saved['rows'][0]['impl'] == 'ours'
     table = open(out + '.md').read()
     assert '| mmaction2 port |' in table and 'speed-up vs baseline' in table
 
@@ -68,7 +68,7 @@ def test_dense_table_ours_vs_explicit_attention():
     rows = benchmark.main(['--tables', 'dense', *TINY_VIDEO, '--dense-shape',
                            '96', '128', '--no-memory', '--no-flops'])
     assert [r['impl'] for r in rows] == [
-        'ours channels-last', 'ours contiguous', 'explicit attention']
+        'ours', 'ours plain ops', 'ours contiguous', 'explicit attention']
     for row in rows:
         assert row['max_diff'] < 1e-4
 
@@ -90,6 +90,8 @@ def test_explicit_attention_path_is_explicit():
     assert 'aten::scaled_dot_product_attention' in ops['ours']
     assert 'aten::scaled_dot_product_attention' not in ops['explicit']
     assert 'aten::softmax' in ops['explicit']
+    # and with plain PyTorch products, as the official code
+    assert 'mkldnn::_linear_pointwise' not in ops['explicit']
 
 
 def test_pipeline_rate_on_real_clips(shared_data):

@@ -12,14 +12,19 @@ One run writes one markdown table per benchmark (printed and saved to
 Tables
 ------
 ``video``
-    ``mmuniformer.UniFormer3D`` in channels-last and in the contiguous
-    reference layout, against MMAction2 1.2.0's ``UniFormer`` port (explicit
-    softmax attention; block LayerNorm eps set to the official 1e-6), same
-    weights, same input.
+    ``mmuniformer.UniFormer3D`` as built by default ("ours": channels-last
+    and, on CPU, the oneDNN / forward-conv kernels of
+    ``mmuniformer.models.cpu_kernels``), the same with plain PyTorch ops
+    ("ours plain ops", CPU only), in the contiguous reference layout with
+    plain ops ("ours contiguous"), against MMAction2 1.2.0's ``UniFormer``
+    port (explicit softmax attention; block LayerNorm eps set to the
+    official 1e-6), same weights, same input.
 ``dense``
-    ``mmuniformer.UniFormer`` (hybrid stage 3, window 14 = "h14") against an
-    explicit-attention path of our own blocks: the same model with
-    ``softmax(q k^T * scale) v`` written out and the contiguous layout.
+    ``mmuniformer.UniFormer`` (hybrid stage 3, window 14 = "h14"), the same
+    three rows of ours, against an explicit-attention path of our own
+    blocks: the same model with ``softmax(q k^T * scale) v`` written out,
+    the contiguous layout and plain PyTorch ops (what the official code
+    computes).
 ``pipeline``
     clips/s of the K400 and SSv2 training pipelines (decord, the config's
     transforms, ``num_workers`` and batch size) on real clips, so one sees
@@ -27,7 +32,10 @@ Tables
     start-up included); each video gives the dataset's ``num_repeats``
     clips (repeated augmentation).
 ``matmul``
-    the machine's fp32 (and bf16) matmul rate, the yardstick for model FLOP/s.
+    the machine's fp32 (and bf16) matmul rate, the yardstick for model
+    FLOP/s: ``torch.mm`` (the BLAS PyTorch calls, MKL in the wheels) and, on
+    CPU, oneDNN's product (``torch.ops.mkldnn._linear_pointwise``); MKL
+    runs its AVX2 code on AMD processors, so the two differ there.
 
 Method: implementations alternate (A B C A B C ...), so machine noise hits
 all alike; each row gives the median over ``--iters`` iterations after
@@ -37,7 +45,9 @@ CPU: peak of the allocations the profiler records in one iteration) and the
 largest output difference to the baseline (fp32 must be < 1e-4). Model
 FLOP/s counts 2 FLOPs per multiply-add of mmengine's ``FlopAnalyzer`` (the
 forward pass; a training step counts 3x the forward), so it compares directly
-with the matmul rate (``2 n^3`` per ``n x n`` product). On CUDA, MFU is given
+with the matmul rate (``2 n^3`` per ``n x n`` product): "% matmul" is
+against ``torch.mm``'s rate, "% best" against the fastest fp32 rate
+measured (oneDNN's, where it is faster). On CUDA, MFU is given
 against the device's bf16 peak (``--peak-tflops`` or a table of known
 devices) and against the measured bf16 matmul rate.
 
@@ -182,13 +192,21 @@ def compare(models: Dict[str, nn.Module], x: torch.Tensor, train: bool,
 
 
 def matmul_gflops(device: str, dtype=torch.float32, n: int = 2048,
-                  iters: int = 3) -> float:
-    """Measured ``n x n x n`` matmul rate, ``2 n^3`` FLOPs per product."""
+                  iters: int = 3, onednn: bool = False) -> float:
+    """Measured ``n x n x n`` matmul rate, ``2 n^3`` FLOPs per product,
+    through ``torch.mm`` or (CPU, ``onednn``) oneDNN's product."""
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
     sync = torch.cuda.synchronize if device.startswith('cuda') \
         else (lambda: None)
-    times = alternate({'mm': lambda: a @ b}, iters, 1, sync)
+    if onednn:
+        def product():
+            return torch.ops.mkldnn._linear_pointwise(a, b, None, 'none',
+                                                      [None], 'none')
+    else:
+        def product():
+            return a @ b
+    times = alternate({'mm': product}, iters, 1, sync)
     return 2 * n**3 / (statistics.median(times['mm']) / 1e3) / 1e9
 
 
@@ -215,15 +233,20 @@ def _arch(name: str, depths=None) -> dict:
     return arch
 
 
-def build_video(arch: str, depths=None, with_cp=False) -> Dict[str, nn.Module]:
-    """Ours in channels-last and contiguous, and the MMAction2 port, with
-    identical weights."""
+def build_video(arch: str, depths=None, with_cp=False,
+                plain_row=True) -> Dict[str, nn.Module]:
+    """Ours (default build), ours with plain PyTorch ops, ours contiguous
+    with plain ops, and the MMAction2 port, with identical weights."""
     import mmuniformer  # noqa: F401
     from mmaction.models.backbones.uniformer import UniFormer as Port
     from mmuniformer.models import UniFormer3D
     spec = _arch(arch, depths)
     fast = UniFormer3D(spec, channels_last=True, with_cp=with_cp)
-    ref = UniFormer3D(spec, channels_last=False, with_cp=with_cp)
+    plain = UniFormer3D(spec, channels_last=True, with_cp=with_cp,
+                        cpu_kernels=False)
+    plain.load_state_dict(fast.state_dict())
+    ref = UniFormer3D(spec, channels_last=False, with_cp=with_cp,
+                      cpu_kernels=False)
     ref.load_state_dict(fast.state_dict())
     # the port has no activation checkpointing: with_cp applies to ours
     port = Port(depth=list(spec['depths']), embed_dim=list(
@@ -236,8 +259,11 @@ def build_video(arch: str, depths=None, with_cp=False) -> Dict[str, nn.Module]:
         for module in getattr(port, name).modules():
             if isinstance(module, nn.LayerNorm):
                 module.eps = 1e-6
-    return {'ours channels-last': fast, 'ours contiguous': ref,
-            'mmaction2 port': port}
+    models = {'ours': fast, 'ours plain ops': plain, 'ours contiguous': ref,
+              'mmaction2 port': port}
+    if not plain_row:
+        models.pop('ours plain ops')
+    return models
 
 
 def _explicit_attention_forward(self, x):
@@ -253,11 +279,13 @@ def _explicit_attention_forward(self, x):
 
 
 def explicit_attention_copy(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` in the contiguous layout whose attention is the
-    explicit matmul-softmax-matmul (same weights, same math)."""
+    """A copy of ``model`` in the contiguous layout, with plain PyTorch
+    ops, whose attention is the explicit matmul-softmax-matmul (same
+    weights, same math)."""
     from mmuniformer.models.blocks import MultiHeadSelfAttention
     other = copy.deepcopy(model)
     other.channels_last = False
+    other.cpu_kernels = False
     for module in other.modules():
         if isinstance(module, MultiHeadSelfAttention):
             module.forward = types.MethodType(_explicit_attention_forward,
@@ -265,20 +293,26 @@ def explicit_attention_copy(model: nn.Module) -> nn.Module:
     return other
 
 
-def build_dense(arch: str, depths=None) -> Dict[str, nn.Module]:
+def build_dense(arch: str, depths=None,
+                plain_row=True) -> Dict[str, nn.Module]:
     import mmuniformer  # noqa: F401
     from mmuniformer.models import UniFormer
     fast = UniFormer(_arch(arch, depths), attn_mode='hybrid', window_size=14,
                      channels_last=True)
-    ref = copy.deepcopy(fast)
+    plain = copy.deepcopy(fast)
+    plain.cpu_kernels = False
+    ref = copy.deepcopy(plain)
     ref.channels_last = False
-    return {'ours channels-last': fast, 'ours contiguous': ref,
-            'explicit attention': explicit_attention_copy(fast)}
+    models = {'ours': fast, 'ours plain ops': plain, 'ours contiguous': ref,
+              'explicit attention': explicit_attention_copy(fast)}
+    if not plain_row:
+        models.pop('ours plain ops')
+    return models
 
 
 def maybe_compile(models: Dict[str, nn.Module]) -> Dict[str, nn.Module]:
     """Add ``ours compiled`` (inductor) next to the eager models."""
-    name = 'ours channels-last'
+    name = 'ours'
     compiled = torch.compile(copy.deepcopy(models[name]))
     out = dict(models)
     out[f'{name} compiled'] = compiled
@@ -290,8 +324,10 @@ def maybe_compile(models: Dict[str, nn.Module]) -> Dict[str, nn.Module]:
 def model_rows(kind: str, arch: str, shape: tuple, train: bool,
                precision: str, args, with_cp=False) -> List[dict]:
     device = args.device
-    models = build_video(arch, args.depths, with_cp) if kind == 'video' \
-        else build_dense(arch, args.depths)
+    # the CPU kernels change nothing on other devices: no plain-ops row there
+    plain_row = device == 'cpu'
+    models = build_video(arch, args.depths, with_cp, plain_row) \
+        if kind == 'video' else build_dense(arch, args.depths, plain_row)
     if not args.contiguous_row:
         models.pop('ours contiguous')
     torch.manual_seed(0)
@@ -301,7 +337,7 @@ def model_rows(kind: str, arch: str, shape: tuple, train: bool,
     if args.compile:
         models = maybe_compile(models)
     flops = None if args.no_flops else forward_gflops(
-        models['ours channels-last'], x) * (3 if train else 1)
+        models['ours'], x) * (3 if train else 1)
     rows = compare(models, x, train, precision, device, args.iters,
                    args.warmup, memory=not args.no_memory)
     label = f'{"UniFormer3D" if kind == "video" else "UniFormer h14"}-' \
@@ -453,14 +489,17 @@ def markdown(rows: List[dict], matmul: dict, peak: Optional[float]) -> str:
     if model_rows_:
         lines += ['| model | input | mode | prec. | implementation | ms | '
                   'per s | speed-up vs baseline | peak MB | memory vs '
-                  'baseline | GFLOP/s | % matmul | max diff |',
+                  'baseline | GFLOP/s | % matmul | % best | max diff |',
                   '|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|'
-                  '---:|']
+                  '---:|---:|']
         for r in model_rows_:
-            rate = matmul.get('bf16' if r['precision'] != 'fp32'
-                              else 'fp32')
+            key = 'bf16' if r['precision'] != 'fp32' else 'fp32'
+            rate = matmul.get(key)
+            best = max((v for k, v in matmul.items() if k.startswith(key)),
+                       default=None)
             gf = r.get('model_gflops_per_s')
             pct = f'{100 * gf / rate:.0f} %' if gf and rate else ''
+            pct_best = f'{100 * gf / best:.0f} %' if gf and best else ''
             if gf and peak:
                 pct += f' (MFU {100 * gf / (peak * 1e3):.1f} %)'
             mem = r['mem_vs_baseline']
@@ -470,7 +509,7 @@ def markdown(rows: List[dict], matmul: dict, peak: Optional[float]) -> str:
                 f'{r["impl"]} | {r["ms"]:.0f} | {r["per_s"]:.2f} | '
                 f'{r["speedup"]:.2f}x | {r["peak_mb"]:.0f} | '
                 f'{"" if mem is None else f"{mem:.2f}"} | '
-                f'{"" if gf is None else f"{gf:.1f}"} | {pct} | '
+                f'{"" if gf is None else f"{gf:.1f}"} | {pct} | {pct_best} | '
                 f'{r["max_diff"]:.1e} |')
     pipes = [r for r in rows if r['table'] == 'pipeline']
     if pipes:
@@ -540,6 +579,12 @@ def main(argv=None):
     matmul: Dict[str, float] = {}
     if 'matmul' in args.tables:
         matmul['fp32'] = matmul_gflops(args.device)
+        if args.device == 'cpu':
+            from mmuniformer.models.cpu_kernels import \
+                onednn_linear_available
+            if onednn_linear_available():
+                matmul['fp32 oneDNN'] = matmul_gflops(args.device,
+                                                      onednn=True)
         if args.device.startswith('cuda') or 'bf16' in (
                 args.precisions or []):
             n = 8192 if args.device.startswith('cuda') else 2048
