@@ -46,6 +46,25 @@ def test_ratio_shows_a_path_made_slower_on_purpose():
     assert by_name['fast']['max_diff'] == 0  # same weights, same outputs
 
 
+def test_cpu_peak_memory_counts_each_allocation_once():
+    """40 MB allocated by ``torch.ones`` (which allocates in a nested
+    ``aten::empty``) and freed: the peak is 40 MB, not 80."""
+    numel = 10 * 2**20  # float32: 40 MB
+
+    def step():
+        return torch.ones(numel).add_(1).sum()
+
+    peak = benchmark.peak_memory_mb(step, 'cpu')
+    assert 39.5 < peak < 41, peak
+
+    def two_live():
+        a = torch.ones(numel)
+        b = torch.ones(numel)
+        return (a + b).sum()  # a, b and a + b live at once: 120 MB
+
+    assert 119 < benchmark.peak_memory_mb(two_live, 'cpu') < 122
+
+
 def test_video_table_ours_vs_port(tmp_path):
     out = str(tmp_path / 'bench')
     rows = benchmark.main(['--tables', 'video', *TINY_VIDEO, '--frames', '4',

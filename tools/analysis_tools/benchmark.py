@@ -118,12 +118,15 @@ def peak_memory_mb(step: Callable[[], object], device: str) -> float:
     with profile(activities=[ProfilerActivity.CPU],
                  profile_memory=True) as prof:
         step()
-    # replay the allocation / free events in order to find the peak
-    events = sorted((e for e in prof.events() if e.cpu_memory_usage),
+    # replay the allocations / frees in order to find the peak. Each op's
+    # *self* memory: an op's cpu_memory_usage includes its children's, so
+    # summing it would count one allocation once per nesting level (and
+    # favour implementations with shallow call stacks)
+    events = sorted((e for e in prof.events() if e.self_cpu_memory_usage),
                     key=lambda e: e.time_range.start)
     current = peak = 0
     for event in events:
-        current += event.cpu_memory_usage
+        current += event.self_cpu_memory_usage
         peak = max(peak, current)
     return peak / 2**20
 
