@@ -92,6 +92,14 @@ def onednn_linear_available() -> bool:
                                    atol=1e-5))
 
 
+def _dense_rows(m: torch.Tensor) -> torch.Tensor:
+    """``m`` (2D) if its rows are packed (strides ``(K, 1)``), else a
+    contiguous copy."""
+    if m.stride(1) == 1 and m.stride(0) == m.shape[1]:
+        return m
+    return m.contiguous()
+
+
 def _mm(x: torch.Tensor, w: torch.Tensor,
         b: Optional[torch.Tensor] = None, gelu: bool = False):
     """``x (M, K) @ w (N, K).T + b`` (then GELU) through oneDNN, which
@@ -142,6 +150,13 @@ def linear(x: torch.Tensor, weight: torch.Tensor,
         return F.gelu(out) if gelu else out
     lead = x.shape[:-1]
     x2d = x.reshape(-1, x.shape[-1])
+    if x2d.shape[0] == 0:
+        out = F.linear(x, weight, bias)
+        return F.gelu(out) if gelu else out
+    # rows of a matrix with gaps between them (a slice of a wider tensor)
+    # send oneDNN to a reference kernel hundreds of times slower: copy
+    x2d = _dense_rows(x2d)
+    weight = _dense_rows(weight)
     grad = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
     if not grad:
         out = _mm(x2d, weight, bias, gelu=gelu)

@@ -81,10 +81,14 @@ def test_linear_equals_f_linear_forward_and_gradients(shape, out_features,
 
 
 @needs_onednn
-def test_linear_reads_strided_input():
-    x = torch.randn(16, 24).t()             # (24, 16), not contiguous
+def test_linear_reads_strided_and_empty_input():
     w = torch.randn(8, 16)
+    x = torch.randn(16, 24).t()             # (24, 16), transposed
     close(linear(x, w), F.linear(x.double(), w.double()))
+    x = torch.randn(3, 10, 40)[..., 5:21]   # rows with gaps between them
+    close(linear(x, w), F.linear(x.double(), w.double()))
+    assert linear(torch.randn(0, 16), w).shape == (0, 8)
+    assert linear(torch.randn(2, 0, 16), w, gelu=True).shape == (2, 0, 8)
 
 
 @needs_onednn
@@ -102,6 +106,7 @@ def test_fused_gelu_at_inference():
           F.gelu(F.linear(x.double(), w.double(), b.double())))
 
 
+@pytest.mark.filterwarnings('ignore:`torch.jit.trace')
 def test_linear_falls_back_off_the_fast_path(monkeypatch):
     x, w = torch.randn(10, 8), torch.randn(4, 8)
     plain = {'aten::linear', 'aten::addmm', 'aten::mm', 'aten::matmul'}
