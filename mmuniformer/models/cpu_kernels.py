@@ -60,16 +60,6 @@ def _plain_cpu_fp32(*tensors: torch.Tensor) -> bool:
                and t.layout == torch.strided for t in tensors)
 
 
-FAST_MODULES = ()  # filled below: the classes with a ``cpu_kernels`` switch
-
-
-def set_cpu_kernels(model: nn.Module, enabled: bool) -> None:
-    """Switch the fast CPU kernels of every module of ``model``."""
-    for module in model.modules():
-        if isinstance(module, FAST_MODULES):
-            module.cpu_kernels = bool(enabled)
-
-
 # ------------------------------------------------------------ oneDNN linear
 @functools.lru_cache(maxsize=None)
 def onednn_linear_available() -> bool:
@@ -102,8 +92,8 @@ def _dense_rows(m: torch.Tensor) -> torch.Tensor:
 
 def _mm(x: torch.Tensor, w: torch.Tensor,
         b: Optional[torch.Tensor] = None, gelu: bool = False):
-    """``x (M, K) @ w (N, K).T + b`` (then GELU) through oneDNN, which
-    reads transposed (strided) operands without a copy."""
+    """``x (M, K) @ w (N, K).T + b`` (then GELU) through oneDNN. A
+    transposed ``w`` is read in place, a transposed ``x`` copied first."""
     return torch.ops.mkldnn._linear_pointwise(
         x, w, b, 'gelu' if gelu else 'none', [None], 'none')
 
@@ -355,5 +345,13 @@ def depthwise_conv_nd(ndim: int, channels: int, kernel_size: int,
                groups=channels, bias=bias)
 
 
+# ------------------------------------------------------------ the switch
 FAST_MODULES = (Linear, PointwiseConv2d, PointwiseConv3d, DepthwiseConv2d,
                 DepthwiseConv3d)
+
+
+def set_cpu_kernels(model: nn.Module, enabled: bool) -> None:
+    """Switch the fast CPU kernels of every module of ``model``."""
+    for module in model.modules():
+        if isinstance(module, FAST_MODULES):
+            module.cpu_kernels = bool(enabled)
