@@ -17,6 +17,7 @@ Numerics follow the official code: block LayerNorms use eps 1e-6, patch
 embedding LayerNorms eps 1e-5, BatchNorms PyTorch's defaults; window attention
 zero-pads right/bottom after the LayerNorm and uses no attention mask.
 """
+import functools
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -25,8 +26,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.cnn.bricks.drop import DropPath
 from torch import nn
 
-from .cpu_kernels import (Linear, depthwise_conv_nd, linear, pointwise_conv,
-                          pointwise_conv_nd)
+from .cpu_kernels import Linear, depthwise_conv_nd, pointwise_conv_nd
 
 BLOCK_LN_EPS = 1e-6
 EMBED_LN_EPS = 1e-5
@@ -95,7 +95,33 @@ def _cube(value: int, ndim: int) -> Tuple[int, ...]:
     return (value, ) * ndim
 
 
-class ConvMlp(nn.Module):
+class _Mlp(nn.Module):
+    """``fc1 -> act -> drop -> fc2 -> drop`` with the layers ``make_fc``
+    builds. Exact GELU is fused into ``fc1`` (one oneDNN call) except while
+    training with gradients, where ``fc1`` and ``act`` run as modules."""
+
+    def __init__(self, make_fc, in_channels: int, hidden_channels: int,
+                 out_channels: Optional[int], act_cfg: dict, drop: float):
+        super().__init__()
+        out_channels = out_channels or in_channels
+        self.fc1 = make_fc(in_channels, hidden_channels)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = make_fc(hidden_channels, out_channels)
+        self.drop = nn.Dropout(drop)
+        self._fusable_gelu = type(self.act) is nn.GELU and \
+            self.act.approximate == 'none'
+
+    def forward(self, x):
+        if self._fusable_gelu and not (torch.is_grad_enabled()
+                                       and self.training):
+            x = self.fc1.forward_gelu(x)
+        else:
+            x = self.act(self.fc1(x))
+        x = self.drop(x)
+        return self.drop(self.fc2(x))
+
+
+class ConvMlp(_Mlp):
     """Pointwise-conv MLP on channel-first maps: ``fc1 -> GELU -> fc2``.
 
     ``(B, C, *S) -> (B, C_out, *S)``; official class ``CMlp``.
@@ -104,51 +130,19 @@ class ConvMlp(nn.Module):
     def __init__(self, ndim: int, in_channels: int, hidden_channels: int,
                  out_channels: Optional[int] = None,
                  act_cfg: dict = dict(type='GELU'), drop: float = 0.):
-        super().__init__()
-        out_channels = out_channels or in_channels
-        self.fc1 = pointwise_conv_nd(ndim, in_channels, hidden_channels)
-        self.act = build_activation_layer(act_cfg)
-        self.fc2 = pointwise_conv_nd(ndim, hidden_channels, out_channels)
-        self.drop = nn.Dropout(drop)
-        # exact GELU can be fused into fc1 (one oneDNN call at inference)
-        self._fusable_gelu = type(self.act) is nn.GELU and \
-            self.act.approximate == 'none'
-
-    def forward(self, x):
-        if self._fusable_gelu and not (torch.is_grad_enabled()
-                                       and self.training):
-            x = pointwise_conv(self.fc1, x, gelu=True)
-        else:
-            x = self.act(self.fc1(x))
-        x = self.drop(x)
-        return self.drop(self.fc2(x))
+        super().__init__(functools.partial(pointwise_conv_nd, ndim),
+                         in_channels, hidden_channels, out_channels, act_cfg,
+                         drop)
 
 
-class TokenMlp(nn.Module):
+class TokenMlp(_Mlp):
     """Linear MLP on tokens: ``(..., C) -> (..., C_out)``; official ``Mlp``."""
 
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: Optional[int] = None,
                  act_cfg: dict = dict(type='GELU'), drop: float = 0.):
-        super().__init__()
-        out_channels = out_channels or in_channels
-        self.fc1 = Linear(in_channels, hidden_channels)
-        self.act = build_activation_layer(act_cfg)
-        self.fc2 = Linear(hidden_channels, out_channels)
-        self.drop = nn.Dropout(drop)
-        # exact GELU can be fused into fc1 (one oneDNN call at inference)
-        self._fusable_gelu = type(self.act) is nn.GELU and \
-            self.act.approximate == 'none'
-
-    def forward(self, x):
-        if self._fusable_gelu and not (torch.is_grad_enabled()
-                                       and self.training):
-            x = linear(x, self.fc1.weight, self.fc1.bias, gelu=True,
-                       onednn=self.fc1.cpu_kernels)
-        else:
-            x = self.act(self.fc1(x))
-        x = self.drop(x)
-        return self.drop(self.fc2(x))
+        super().__init__(Linear, in_channels, hidden_channels, out_channels,
+                         act_cfg, drop)
 
 
 class MultiHeadSelfAttention(nn.Module):
@@ -186,6 +180,12 @@ def _layer_scale(shape: Sequence[int], init: Optional[float]):
     return nn.Parameter(init * torch.ones(shape))
 
 
+def layer_scaled(gamma: Optional[torch.Tensor],
+                 y: torch.Tensor) -> torch.Tensor:
+    """``gamma * y`` with a layer scale, ``y`` without one (``None``)."""
+    return y if gamma is None else gamma * y
+
+
 class LocalMHRABlock(nn.Module):
     """Local relation aggregator (official ``CBlock``), channel-first.
 
@@ -200,7 +200,6 @@ class LocalMHRABlock(nn.Module):
                  act_cfg: dict = dict(type='GELU'),
                  layer_scale_init: Optional[float] = None):
         super().__init__()
-        conv = conv_nd(ndim)
         C = embed_dims
         self.pos_embed = depthwise_conv_nd(ndim, C, 3)
         self.norm1 = batch_norm(ndim, C)
@@ -218,13 +217,9 @@ class LocalMHRABlock(nn.Module):
     def forward(self, x):
         x = x + self.pos_embed(x)
         y = self.conv2(self.attn(self.conv1(self.norm1(x))))
-        if self.gamma_1 is not None:
-            y = self.gamma_1 * y
-        x = x + self.drop_path(y)
+        x = x + self.drop_path(layer_scaled(self.gamma_1, y))
         y = self.mlp(self.norm2(x))
-        if self.gamma_2 is not None:
-            y = self.gamma_2 * y
-        return x + self.drop_path(y)
+        return x + self.drop_path(layer_scaled(self.gamma_2, y))
 
 
 def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
@@ -294,9 +289,6 @@ class GlobalMHRABlock(nn.Module):
             value = int(value)
         self._window_size = value
 
-    def _scaled(self, gamma, y):
-        return y if gamma is None else gamma * y
-
     def _windowed_attention(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, H, W, C)`` normalised map -> attended map, same shape."""
         B, H, W, C = x.shape
@@ -320,8 +312,8 @@ class GlobalMHRABlock(nn.Module):
         else:
             x = x.permute(0, 2, 3, 1)
             y = self._windowed_attention(self.norm1(x))
-        x = x + self.drop_path(self._scaled(self.gamma_1, y))
-        x = x + self.drop_path(self._scaled(self.gamma_2,
+        x = x + self.drop_path(layer_scaled(self.gamma_1, y))
+        x = x + self.drop_path(layer_scaled(self.gamma_2,
                                             self.mlp(self.norm2(x))))
         if self.window_size is None:
             x = x.transpose(1, 2).reshape(B, C, *spatial)

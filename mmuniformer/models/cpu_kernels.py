@@ -167,6 +167,11 @@ class Linear(nn.Linear):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return linear(x, self.weight, self.bias, onednn=self.cpu_kernels)
 
+    def forward_gelu(self, x: torch.Tensor) -> torch.Tensor:
+        """``GELU(self(x))``, fused into the product where it can be."""
+        return linear(x, self.weight, self.bias, gelu=True,
+                      onednn=self.cpu_kernels)
+
 
 # --------------------------------------------------------- pointwise conv
 def pointwise_conv(conv: nn.modules.conv._ConvNd, x: torch.Tensor,
@@ -195,24 +200,26 @@ def pointwise_conv(conv: nn.modules.conv._ConvNd, x: torch.Tensor,
     return out.movedim(-1, 1)                     # channels-last view
 
 
-class PointwiseConv2d(nn.Conv2d):
-    """``nn.Conv2d`` with a 1x1 kernel (same parameters, same math) that
-    runs as a oneDNN product on channels-last CPU maps
-    (:func:`pointwise_conv`)."""
+class _Pointwise:
+    """Forward of a 1x1(x1) conv through :func:`pointwise_conv`; mixed into
+    ``nn.Conv2d`` / ``nn.Conv3d`` (same parameters, same math)."""
 
     cpu_kernels = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return pointwise_conv(self, x)
 
+    def forward_gelu(self, x: torch.Tensor) -> torch.Tensor:
+        """``GELU(self(x))``, fused into the product where it can be."""
+        return pointwise_conv(self, x, gelu=True)
 
-class PointwiseConv3d(nn.Conv3d):
-    """``nn.Conv3d`` with a 1x1x1 kernel, see :class:`PointwiseConv2d`."""
 
-    cpu_kernels = True
+class PointwiseConv2d(_Pointwise, nn.Conv2d):
+    """1x1 ``nn.Conv2d`` as a oneDNN product on channels-last CPU maps."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return pointwise_conv(self, x)
+
+class PointwiseConv3d(_Pointwise, nn.Conv3d):
+    """1x1x1 ``nn.Conv3d`` as a oneDNN product on channels-last CPU maps."""
 
 
 def pointwise_conv_nd(ndim: int, in_channels: int,
@@ -315,9 +322,9 @@ def depthwise_conv(conv: nn.modules.conv._ConvNd,
                                 tuple(conv.padding))
 
 
-class DepthwiseConv2d(nn.Conv2d):
-    """``nn.Conv2d`` (same parameters, same math) with the fast CPU
-    backward of :func:`depthwise_conv`."""
+class _Depthwise:
+    """Forward of a depthwise conv through :func:`depthwise_conv`; mixed
+    into ``nn.Conv2d`` / ``nn.Conv3d`` (same parameters, same math)."""
 
     cpu_kernels = True
 
@@ -325,14 +332,12 @@ class DepthwiseConv2d(nn.Conv2d):
         return depthwise_conv(self, x)
 
 
-class DepthwiseConv3d(nn.Conv3d):
-    """``nn.Conv3d`` (same parameters, same math) with the fast CPU
-    backward of :func:`depthwise_conv`."""
+class DepthwiseConv2d(_Depthwise, nn.Conv2d):
+    """Depthwise ``nn.Conv2d`` with the fast CPU backward."""
 
-    cpu_kernels = True
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return depthwise_conv(self, x)
+class DepthwiseConv3d(_Depthwise, nn.Conv3d):
+    """Depthwise ``nn.Conv3d`` with the fast CPU backward."""
 
 
 def depthwise_conv_nd(ndim: int, channels: int, kernel_size: int,
@@ -346,8 +351,7 @@ def depthwise_conv_nd(ndim: int, channels: int, kernel_size: int,
 
 
 # ------------------------------------------------------------ the switch
-FAST_MODULES = (Linear, PointwiseConv2d, PointwiseConv3d, DepthwiseConv2d,
-                DepthwiseConv3d)
+FAST_MODULES = (Linear, _Pointwise, _Depthwise)
 
 
 def set_cpu_kernels(model: nn.Module, enabled: bool) -> None:

@@ -35,7 +35,7 @@ from ..registry import MODELS
 from .base import NUM_STAGES, UniFormerTrunk
 from .blocks import (BLOCK_LN_EPS, EMBED_LN_EPS, LocalMHRABlock,
                      MultiHeadSelfAttention, PatchEmbed, TokenMlp,
-                     batch_norm, conv_nd, layer_norm)
+                     batch_norm, conv_nd, layer_norm, layer_scaled)
 from .cpu_kernels import depthwise_conv_nd
 
 # Released variants (spec §1). ``prune_ratio``/``trade_off``: one list per
@@ -270,15 +270,11 @@ class PruningMHRABlock(nn.Module):
             self.gamma_1 = nn.Parameter(layer_scale_init * torch.ones(C))
             self.gamma_2 = nn.Parameter(layer_scale_init * torch.ones(C))
 
-    @staticmethod
-    def _scaled(gamma, y):
-        return y if gamma is None else gamma * y
-
     def _attend(self, z):
         a, r = self.attn(self.norm1(z))
-        a = self._scaled(self.gamma_1, a)
+        a = layer_scaled(self.gamma_1, a)
         z = z + self.drop_path(a)
-        m = self._scaled(self.gamma_2, self.mlp(self.norm2(z)))
+        m = layer_scaled(self.gamma_2, self.mlp(self.norm2(z)))
         return z + self.drop_path(m), a, m, r
 
     def forward(self, cls, x, score: Optional[torch.Tensor] = None):
@@ -339,6 +335,8 @@ class UniFormerLightTrunk(UniFormerTrunk):
         layer_scale_init: gammas in every block (the video ``ls_fp32``
             checkpoints: 0.1); overrides the arch's ``layer_scale``.
         fp32_attention: attention core in float32 under autocast.
+        cpu_kernels: as :class:`UniFormerTrunk` (the light trunk computes
+            contiguous, so only its linear layers take the oneDNN route).
         Others as :class:`UniFormerTrunk`. ``with_cp`` checkpoints blocks of
         all four stages.
     """
@@ -357,6 +355,7 @@ class UniFormerLightTrunk(UniFormerTrunk):
                  layer_scale_init: Optional[float] = None,
                  fp32_attention: bool = False,
                  act_cfg: dict = dict(type='GELU'),
+                 cpu_kernels: bool = True,
                  init_cfg: Optional[dict] = None):
         # the classic trunk's builder is skipped: its blocks differ
         super(UniFormerTrunk, self).__init__(init_cfg=init_cfg)
@@ -404,8 +403,11 @@ class UniFormerLightTrunk(UniFormerTrunk):
             cursor += depths[i]
             self.add_module(f'blocks{i + 1}', blocks)
         self.pos_drop = nn.Dropout(drop_rate)
+        # stays zero at init, as officially (the default init touches only
+        # Linear and LayerNorm)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dims[2]))
         self.cls_upsample = nn.Linear(dims[2], dims[3])
+        self.cpu_kernels = cpu_kernels
 
     def _extra_stage_modules(self, stage):
         return [self.cls_upsample] if stage == 3 else []
@@ -414,9 +416,6 @@ class UniFormerLightTrunk(UniFormerTrunk):
         super()._freeze_stages()
         if self.frozen_stages >= 3:
             self.cls_token.requires_grad = False
-
-    def _default_init(self):
-        super()._default_init()  # cls_token stays zero, as officially
 
     def _run_light_blocks(self, stage, x, cls, score):
         for j, block in enumerate(getattr(self, f'blocks{stage + 1}')):

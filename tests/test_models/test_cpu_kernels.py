@@ -10,6 +10,7 @@ from torch import nn
 from torch.profiler import profile
 
 from mmuniformer.models import UniFormer, UniFormer3D
+from mmuniformer.models.light import UniFormerLight, UniFormerLight3D
 from mmuniformer.models.blocks import ConvMlp, TokenMlp
 from mmuniformer.models.cpu_kernels import (DepthwiseConv2d, DepthwiseConv3d,
                                             Linear, PointwiseConv3d,
@@ -243,6 +244,17 @@ def test_backbone_switch_reaches_every_fast_module(ndim):
     assert all(m.cpu_kernels is False for m in fast)
     with pytest.raises(ValueError, match='cpu_kernels'):
         cls(TINY, cpu_kernels='auto')
+
+
+@pytest.mark.parametrize('ndim', [2, 3])
+def test_light_backbones_take_the_same_switch(ndim):
+    cls = UniFormerLight if ndim == 2 else UniFormerLight3D
+    model = cls('xxs', cpu_kernels=False)
+    linears = [m for m in model.modules() if isinstance(m, Linear)]
+    assert linears and model.cpu_kernels is False
+    assert all(m.cpu_kernels is False for m in linears)
+    model.cpu_kernels = True
+    assert all(m.cpu_kernels is True for m in linears)
 
 
 @needs_onednn
