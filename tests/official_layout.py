@@ -27,9 +27,8 @@ import re
 import pytest
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHARED = os.environ.get('MMUNIFORMER_SHARED',
-                        osp.join(osp.dirname(REPO), 'shared'))
+from conftest import SHARED  # noqa: E402
+
 KEYS_DIR = osp.join(SHARED, 'reference', 'official_keys')
 
 # Official widths with fewer blocks (stage 3 hybrid: block 4 is global), for

@@ -15,7 +15,7 @@ from mmuniformer.models.checkpoint import CheckpointMismatchError
 from mmuniformer.models.convert import (convert_checkpoint, detect_family,
                                         load_as_mm_checkpoint)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CONVERTER = osp.join(REPO, 'tools', 'model_converters', 'convert_official.py')
 DEMO_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')

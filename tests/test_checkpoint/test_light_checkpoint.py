@@ -16,7 +16,7 @@ from tests import reference_light as R
 from tests.light_layout import light_video_state, video_layout_from_image
 from tests.official_layout import load_layout, official_state
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 UNI = osp.join(REPO, 'configs', 'recognition', 'uniformer')
 LS_4x128 = ('uniformer-light-xxs_imagenet1k-128px-pre_8xb32-u4-110e_'
             'kinetics400-128px-rgb.py')

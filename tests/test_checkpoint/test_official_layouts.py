@@ -36,7 +36,7 @@ from reference_uniformer import image_logits, video_logits
 from mmuniformer.models import UniFormerImageClassifier
 from mmuniformer.models.convert import convert_checkpoint
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 REC = 'recognition/uniformer/uniformer-'
 K400_S = REC + 'small_imagenet1k-pre_8xb4-16x4x1-110e_kinetics400-rgb.py'
 K400_B = REC + 'base_imagenet1k-pre_8xb5-16x4x1-110e_kinetics400-rgb.py'

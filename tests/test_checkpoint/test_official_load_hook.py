@@ -14,7 +14,7 @@ from official_layout import official_state
 import mmuniformer  # noqa: F401
 from mmuniformer import labels
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'recognition', 'uniformer')
 DEMO_CFG = osp.join(CFG_DIR,
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')

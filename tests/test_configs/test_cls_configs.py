@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 pytest.importorskip('mmpretrain')
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
 GPUS = 8
 

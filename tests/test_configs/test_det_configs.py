@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 
 import mmuniformer  # noqa: F401  (registers mmuniformer.UniFormer)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 DET_DIR = osp.join(REPO, 'configs', 'detection')
 # light (hourglass) configs: tests/test_configs/test_light_configs.py
 CONFIG_FILES = sorted(

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 UNI = osp.join(REPO, 'configs', 'recognition', 'uniformer')
 DET = osp.join(REPO, 'configs', 'detection', 'uniformer')
 SEG = osp.join(REPO, 'configs', 'segmentation', 'uniformer')

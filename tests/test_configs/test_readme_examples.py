@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 
 import mmuniformer  # noqa: F401
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 READMES = [osp.join(REPO, 'README.md')] + sorted(
     glob.glob(osp.join(REPO, 'configs', '*', 'uniformer', 'README.md'))) + \
     sorted(glob.glob(osp.join(REPO, 'docs', '**', '*.md'), recursive=True))

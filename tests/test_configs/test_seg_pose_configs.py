@@ -20,7 +20,7 @@ from mmengine.registry import DefaultScope
 import mmuniformer  # noqa: F401  (registers mmuniformer.UniFormer)
 from mmuniformer.models import UniFormer
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 SEG_DIR = osp.join(REPO, 'configs', 'segmentation')
 POSE_DIR = osp.join(REPO, 'configs', 'pose')
 

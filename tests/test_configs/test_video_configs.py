@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CONFIG_ROOT = osp.join(REPO, 'configs', 'recognition')
 CONFIGS = sorted(
     path for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'),

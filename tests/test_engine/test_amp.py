@@ -16,7 +16,7 @@ from torch import nn
 import mmuniformer  # noqa: F401
 from mmuniformer.engine.amp import amp_device_available
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
                          recursive=True) if '_base_' not in p)

@@ -24,7 +24,7 @@ from reference_uniformer import image_logits  # noqa: E402
 
 import mmuniformer  # noqa: E402,F401
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
 SHIPPED = osp.join(CFG_DIR, 'uniformer-small_8xb128_in1k.py')
 SHIPPED_TL = osp.join(CFG_DIR, 'uniformer-small_tl_8xb128_in1k.py')

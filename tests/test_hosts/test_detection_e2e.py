@@ -19,7 +19,7 @@ from learning import (StartWeights, assert_loss_falls,
                       evaluate_trained_and_untrained, heldout_batches,
                       mean_heldout_loss)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CONFIG = osp.join(REPO, 'configs', 'detection', 'uniformer',
                   'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py')
 CLASSES = ('box', 'blob')

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 from official_layout import official_checkpoint  # tests/ (conftest)
 
 CONFIG = osp.join(REPO, 'configs', 'recognition',

@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 
 import mmuniformer  # noqa: F401
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 SEG_DIR = osp.join(REPO, 'configs', 'segmentation', 'uniformer')
 UPERNET = osp.join(SEG_DIR,
                    'upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py')

@@ -26,7 +26,7 @@ from conftest import skip_or_fail
 from learning import (StartWeights, assert_loss_falls,
                       evaluate_trained_and_untrained)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CONFIG = osp.join(REPO, 'configs', 'pose', 'uniformer',
                   'td-hm_uniformer-s_8xb128-210e_coco-256x192.py')
 ANN = 'test_coco.json'

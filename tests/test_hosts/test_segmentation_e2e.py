@@ -22,7 +22,7 @@ import mmuniformer  # noqa: F401
 from learning import (StartWeights, assert_loss_falls,
                       evaluate_trained_and_untrained)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 SEG_DIR = osp.join(REPO, 'configs', 'segmentation', 'uniformer')
 UPERNET = osp.join(SEG_DIR,
                    'upernet_uniformer-s-h14_8xb2-160k_ade20k-512x512.py')

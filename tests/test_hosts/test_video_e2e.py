@@ -15,7 +15,7 @@ import mmuniformer  # noqa: F401
 from learning import assert_loss_falls
 from mmuniformer.datasets import MOTION_CLASSES, make_motion_dataset
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 DEMO_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
                     'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
 K400_GLOB = osp.join(REPO, 'configs', 'recognition', 'uniformer',

@@ -31,7 +31,7 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model  # noqa
 from mmuniformer.engine.hooks import OfficialCheckpointHook  # noqa: E402
 from mmuniformer.models.checkpoint import CheckpointMismatchError  # noqa
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
 CONVERTER = osp.join(REPO, 'tools', 'model_converters', 'convert_official.py')
 # no positional table: the official model runs at any size; 32x64 keeps

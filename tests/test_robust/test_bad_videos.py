@@ -18,7 +18,7 @@ import mmuniformer  # noqa: F401
 from mmuniformer.datasets import make_motion_dataset
 from mmuniformer.engine import BadVideoError, BadVideoHook
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 MOTION_CFG = osp.join(REPO, 'configs', 'recognition', 'uniformer',
                       'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
 

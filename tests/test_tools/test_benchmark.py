@@ -10,7 +10,7 @@ import time
 import torch
 from torch import nn
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
 
 import benchmark  # noqa: E402

@@ -19,7 +19,7 @@ from conftest import load_script  # noqa: E402
 from official_layout import official_state  # noqa: E402
 from reference_uniformer import image_logits  # noqa: E402
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'demo', 'image_demo.py')
 CONFIG = osp.join(REPO, 'configs', 'classification', 'uniformer',
                   'uniformer-small_8xb128_in1k.py')

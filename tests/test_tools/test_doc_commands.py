@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 DOCS = ['README.md', 'docs/get_started.md', 'docs/faq.md',
         'docs/user_guides/train_test.md', 'docs/user_guides/checkpoints.md',
         'docs/user_guides/deployment.md',

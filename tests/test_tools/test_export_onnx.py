@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 # every block type; stage 3 hybrid with a window that needs padding at the
 # export size (96 -> 6x6 map, window 4) and at the verify size (128x160)
 DENSE_CONFIG = """

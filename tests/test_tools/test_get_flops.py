@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
 VIDEO_S8 = osp.join(
     REPO, 'configs', 'recognition', 'uniformer',

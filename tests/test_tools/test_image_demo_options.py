@@ -12,7 +12,6 @@ import torch
 from tests.test_tools.test_image_demos import (  # noqa: F401
     IMAGE, _one_thread, tiny_config, tool)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import torch
 
 from conftest import randomize_state, skip_or_fail
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'demo', 'image_demo.py')
 DET = osp.join(REPO, 'configs', 'detection', 'uniformer',
                'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py')

@@ -7,7 +7,7 @@ import os.path as osp
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
 UNI = osp.join(REPO, 'configs', 'recognition', 'uniformer')
 

@@ -14,7 +14,7 @@ from mmuniformer.models import UniFormer3D
 from mmuniformer.models.pretrained import (MissingPretrainedError,
                                            check_pretrained)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 HEADLINE = osp.join(REPO, 'configs', 'recognition', 'uniformer_b_sthv2.py')
 DET_S = osp.join(REPO, 'configs', 'detection', 'uniformer',
                  'mask-rcnn_uniformer-s-h14_fpn_1x_coco.py')

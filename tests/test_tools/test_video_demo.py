@@ -11,7 +11,7 @@ from mmengine.config import Config
 import mmuniformer  # noqa: F401
 from mmuniformer import labels
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 sys.path.insert(0, osp.join(REPO, 'tools', 'demo'))
 import video_demo  # noqa: E402
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 
 
 def _tool(folder, name):

@@ -3,7 +3,7 @@ import os.path as osp
 import subprocess
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'misc', 'zoo_tables.py')
 
 
