@@ -47,12 +47,23 @@ class NonFiniteError(RuntimeError):
 
 
 def first_nonfinite(named_tensors) -> Optional[str]:
-    """Name of the first floating tensor holding NaN/inf, else None."""
-    for name, value in named_tensors:
-        if (isinstance(value, torch.Tensor) and value.is_floating_point()
-                and not bool(torch.isfinite(value).all())):
-            return name
-    return None
+    """Name of the first floating tensor holding NaN/inf, else None.
+
+    Called every iteration (weights, when no gradient norm is logged): the
+    per-tensor flags stay on their device and are read with one
+    synchronisation per device, not one per tensor."""
+    named = [(name, value) for name, value in named_tensors
+             if isinstance(value, torch.Tensor) and value.is_floating_point()
+             and value.numel()]
+    by_device = {}
+    for index, (_, value) in enumerate(named):
+        by_device.setdefault(value.device, []).append(index)
+    bad = []
+    for indices in by_device.values():
+        flags = torch.stack([torch.isfinite(named[i][1]).all()
+                             for i in indices]).cpu()
+        bad += [i for i, ok in zip(indices, flags.tolist()) if not ok]
+    return named[min(bad)][0] if bad else None
 
 
 def _where(runner, batch_idx=None) -> str:
