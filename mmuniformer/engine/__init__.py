@@ -1,9 +1,8 @@
-"""Runner-side helpers."""
+"""Runner-side helpers: hooks (one file each) and the AMP optimizer wrapper."""
 from .amp import build_amp_optim_wrapper
-from .bad_videos import BadVideoError, BadVideoHook
-from .hooks import OfficialCheckpointHook
-from .robust import (ExactResumeHook, NonFiniteCheckHook, NonFiniteError,
-                     SyncBuffersHook)
+from .hooks import (BadVideoError, BadVideoHook, ExactResumeHook,
+                    NonFiniteCheckHook, NonFiniteError, OfficialCheckpointHook,
+                    SyncBuffersHook)
 
 __all__ = ['OfficialCheckpointHook', 'BadVideoHook', 'BadVideoError',
            'ExactResumeHook', 'NonFiniteCheckHook', 'NonFiniteError',

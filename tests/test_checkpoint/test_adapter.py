@@ -10,7 +10,7 @@ from official_layout import (TINY_DEPTHS, TINY_L_LS, TINY_S, TINY_S_PLUS,
 from reference_uniformer import video_logits
 
 from mmuniformer.models import UniFormer, UniFormer3D
-from mmuniformer.models.checkpoint import (CheckpointMismatchError,
+from mmuniformer.checkpoint.adapter import (CheckpointMismatchError,
                                            head_dim_from_checkpoint,
                                            load_state_into, unwrap_checkpoint)
 

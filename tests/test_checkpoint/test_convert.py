@@ -11,8 +11,8 @@ from mmengine.registry import init_default_scope
 from reference_uniformer import video_logits
 
 from mmuniformer import labels
-from mmuniformer.models.checkpoint import CheckpointMismatchError
-from mmuniformer.models.convert import (convert_checkpoint, detect_family,
+from mmuniformer.checkpoint.adapter import CheckpointMismatchError
+from mmuniformer.checkpoint.convert import (convert_checkpoint, detect_family,
                                         load_as_mm_checkpoint)
 
 from conftest import REPO  # noqa: E402  (the repository root)

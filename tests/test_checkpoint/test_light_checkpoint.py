@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from mmuniformer.models import UniFormerLight, UniFormerLight3D
-from mmuniformer.models.checkpoint import (CheckpointMismatchError,
+from mmuniformer.checkpoint.adapter import (CheckpointMismatchError,
                                            head_dim_from_checkpoint)
-from mmuniformer.models.convert import convert_checkpoint
+from mmuniformer.checkpoint.convert import convert_checkpoint
 from tests import reference_light as R
 from tests.light_layout import light_video_state, video_layout_from_image
 from tests.official_layout import load_layout, official_state
@@ -159,7 +159,7 @@ def _recognizer(config):
 ])
 def test_config_recognizer_gives_official_logits(tmp_path, config, variant,
                                                  ls, sizes):
-    from mmuniformer.models.convert import load_as_mm_checkpoint
+    from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
     model = _recognizer(config)
     state = light_video_state(variant, num_classes=10, layer_scale=ls)
     path = str(tmp_path / 'official_light_video.pth')

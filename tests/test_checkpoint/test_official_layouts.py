@@ -34,7 +34,7 @@ from official_layout import load_layout, official_checkpoint
 from reference_uniformer import image_logits, video_logits
 
 from mmuniformer.models import UniFormerImageClassifier
-from mmuniformer.models.convert import convert_checkpoint
+from mmuniformer.checkpoint.convert import convert_checkpoint
 
 from conftest import REPO  # noqa: E402  (the repository root)
 REC = 'recognition/uniformer/uniformer-'

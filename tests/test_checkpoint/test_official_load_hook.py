@@ -172,8 +172,8 @@ def test_det_and_seg_official_files_load_through_the_configs(tmp_path):
 def test_load_from_refuses_a_recorded_head_dim_mismatch(tmp_path):
     """A converted file records head_dim in its meta; loading it into a
     model built with another head_dim (no shape differs) is refused."""
-    from mmuniformer.models.checkpoint import CheckpointMismatchError
-    from mmuniformer.models.convert import convert_checkpoint
+    from mmuniformer.checkpoint.adapter import CheckpointMismatchError
+    from mmuniformer.checkpoint.convert import convert_checkpoint
     cfg = Config.fromfile(DEMO_CFG)
     cfg.model.backbone.arch = DEMO_ARCH  # head_dim 64
     cfg.model.cls_head.in_channels = 512

@@ -42,7 +42,7 @@ def test_mmaction_uniformer_port_does_not_shadow_ours():
 
 
 def test_token_labeling_head_builds_in_mmpretrain():
-    import mmuniformer.models.cls_heads  # noqa: F401  (needs mmpretrain)
+    import mmuniformer.models.heads.cls_heads  # noqa: F401  (needs mmpretrain)
     from mmpretrain.models.heads import LinearClsHead
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS

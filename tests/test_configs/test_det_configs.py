@@ -201,7 +201,7 @@ def test_config_recipe(path):
 def test_config_builds(path):
     """Build the detector; check the backbone and the param groups."""
     from mmdet.registry import MODELS
-    from mmuniformer.models.uniformer import UniFormer
+    from mmuniformer.models.backbones.uniformer import UniFormer
 
     (detector, arch, drop_path, with_cp, *_, params_m) = RECIPES[_name(path)]
     cfg = _load(path)

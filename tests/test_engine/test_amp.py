@@ -120,7 +120,7 @@ def test_attention_finite_where_explicit_half_attention_overflows(dtype):
     """Official NaN issue with fp16 AMP: q @ k^T overflows fp16 (max 65504)
     before the scale is applied. Our attention (SDPA) must stay finite and
     close to fp32 under autocast for logits that large."""
-    from mmuniformer.models.blocks import MultiHeadSelfAttention
+    from mmuniformer.models.layers.blocks import MultiHeadSelfAttention
     torch.manual_seed(0)
     attn = MultiHeadSelfAttention(64, 1).eval()
     with torch.no_grad():

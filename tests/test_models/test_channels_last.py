@@ -7,7 +7,7 @@ from conftest import TINY, randomize_state
 from reference_uniformer import dense_features, video_features
 
 from mmuniformer.models import UniFormer, UniFormer3D
-from mmuniformer.models.blocks import LocalMHRABlock, memory_format_of
+from mmuniformer.models.layers.blocks import LocalMHRABlock, memory_format_of
 
 CL = {2: torch.channels_last, 3: torch.channels_last_3d}
 

@@ -10,9 +10,9 @@ from torch import nn
 from torch.profiler import profile
 
 from mmuniformer.models import UniFormer, UniFormer3D
-from mmuniformer.models.light import UniFormerLight, UniFormerLight3D
-from mmuniformer.models.blocks import ConvMlp, TokenMlp
-from mmuniformer.models.cpu_kernels import (DepthwiseConv2d, DepthwiseConv3d,
+from mmuniformer.models.backbones.light import UniFormerLight, UniFormerLight3D
+from mmuniformer.models.layers.blocks import ConvMlp, TokenMlp
+from mmuniformer.models.layers.cpu_kernels import (DepthwiseConv2d, DepthwiseConv3d,
                                             Linear, PointwiseConv3d,
                                             depthwise_conv, depthwise_conv_nd,
                                             linear, onednn_linear_available,

@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from mmuniformer.models.light import (PruningMHRABlock, merge_dropped,
+from mmuniformer.models.backbones.light import (PruningMHRABlock, merge_dropped,
                                       pool_score, resolve_light_arch,
                                       select_tokens, update_score)
 from tests import reference_light as R

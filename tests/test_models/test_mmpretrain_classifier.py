@@ -29,7 +29,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner.checkpoint import _load_checkpoint_to_model  # noqa
 
 from mmuniformer.engine.hooks import OfficialCheckpointHook  # noqa: E402
-from mmuniformer.models.checkpoint import CheckpointMismatchError  # noqa
+from mmuniformer.checkpoint.adapter import CheckpointMismatchError  # noqa
 
 from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
@@ -230,7 +230,7 @@ def test_backbone_models_still_get_the_trunk_only():
     """An official ImageNet file loaded into a dense model (not a
     classifier) still initialises the backbone only."""
     from mmuniformer.models import UniFormer
-    from mmuniformer.models.convert import image_layout_for
+    from mmuniformer.checkpoint.convert import image_layout_for
     model = torch.nn.Module()
     model.backbone = UniFormer('small', out_indices=(3, ))
     assert image_layout_for(model) == 'backbone'

@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 
 import mmuniformer  # noqa: F401
 from mmuniformer.models import UniFormer3D
-from mmuniformer.models.pretrained import (MissingPretrainedError,
+from mmuniformer.checkpoint.pretrained import (MissingPretrainedError,
                                            check_pretrained)
 
 from conftest import REPO  # noqa: E402  (the repository root)

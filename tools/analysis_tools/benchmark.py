@@ -14,7 +14,7 @@ Tables
 ``video``
     ``mmuniformer.UniFormer3D`` as built by default ("ours": channels-last
     and, on CPU, the oneDNN / forward-conv kernels of
-    ``mmuniformer.models.cpu_kernels``), the same with plain PyTorch ops
+    ``mmuniformer.models.layers.cpu_kernels``), the same with plain PyTorch ops
     ("ours plain ops", CPU only), in the contiguous reference layout with
     plain ops ("ours contiguous"), against MMAction2 1.2.0's ``UniFormer``
     port (explicit softmax attention; block LayerNorm eps set to the
@@ -285,7 +285,7 @@ def explicit_attention_copy(model: nn.Module) -> nn.Module:
     """A copy of ``model`` in the contiguous layout, with plain PyTorch
     ops, whose attention is the explicit matmul-softmax-matmul (same
     weights, same math)."""
-    from mmuniformer.models.blocks import MultiHeadSelfAttention
+    from mmuniformer.models.layers.blocks import MultiHeadSelfAttention
     other = copy.deepcopy(model)
     other.channels_last = False
     other.cpu_kernels = False
@@ -583,7 +583,7 @@ def main(argv=None):
     if 'matmul' in args.tables:
         matmul['fp32'] = matmul_gflops(args.device)
         if args.device == 'cpu':
-            from mmuniformer.models.cpu_kernels import \
+            from mmuniformer.models.layers.cpu_kernels import \
                 onednn_linear_available
             if onednn_linear_available():
                 matmul['fp32 oneDNN'] = matmul_gflops(args.device,

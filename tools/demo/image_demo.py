@@ -40,7 +40,7 @@ head, or with the classes saved in an mm-format checkpoint.
 CHECKPOINT (and ``--det-checkpoint``) may be an mm-format checkpoint or an
 official UniFormer file (detection, segmentation, mmpose 0.x pose, or an
 ImageNet file: the whole classifier for cls, the backbone only otherwise):
-it is converted while loading (``mmuniformer.models.convert``). Without a
+it is converted while loading (``mmuniformer.checkpoint.convert``). Without a
 checkpoint the model is randomly initialised and the predictions are
 meaningless (a warning says so): useful only to try a config.
 
@@ -200,8 +200,8 @@ def load_weights(model, checkpoint, what='CHECKPOINT'):
         warnings.warn(RANDOM_INIT_MSG.format(what=what), UserWarning,
                       stacklevel=2)
         return None
-    from mmuniformer.models.checkpoint import CheckpointMismatchError
-    from mmuniformer.models.convert import load_as_mm_checkpoint
+    from mmuniformer.checkpoint.adapter import CheckpointMismatchError
+    from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
 
     check_file(checkpoint, what.lower().replace('_', ' '))
     quiet = logging.getLogger('mmuniformer.image_demo.load')

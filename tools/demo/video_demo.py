@@ -75,7 +75,7 @@ def classify(video, config, checkpoint, device='cpu', label_order='official'):
     puts an official Kinetics head into MMAction2's class order."""
     import mmuniformer  # noqa: F401  (compat fixes, registry)
     from mmaction.apis import inference_recognizer, init_recognizer
-    from mmuniformer.models.convert import load_as_mm_checkpoint
+    from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
     model = init_recognizer(config, None, device=device)
     load_as_mm_checkpoint(model, checkpoint, label_order=label_order)
     result = inference_recognizer(model, video)

@@ -85,7 +85,7 @@ def build_model(config, checkpoint=None, cfg_options=None):
     import mmuniformer  # noqa: F401  (registry, compat fixes)
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmuniformer.models.convert import load_as_mm_checkpoint
+    from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
     get_flops = _flops_tool()
     cfg = Config.fromfile(config)
     if cfg_options:
@@ -96,7 +96,7 @@ def build_model(config, checkpoint=None, cfg_options=None):
         model = MODELS.build(get_flops.prepare_config(cfg))
         kind = 'video-backbone' if model.ndim == 3 else 'dense'
         if checkpoint:
-            from mmuniformer.models.checkpoint import load_pretrained
+            from mmuniformer.checkpoint.adapter import load_pretrained
             load_pretrained(model, checkpoint)
         return kind, model.eval()
     kind = get_flops.infer_scope(cfg)

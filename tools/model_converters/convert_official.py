@@ -40,8 +40,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmuniformer.models.checkpoint import load_checkpoint_file
-    from mmuniformer.models.convert import convert_checkpoint
+    from mmuniformer.checkpoint.adapter import load_checkpoint_file
+    from mmuniformer.checkpoint.convert import convert_checkpoint
     if '://' not in args.src and not osp.isfile(args.src):
         sys.exit(f'error: {args.src} does not exist')
     ckpt = load_checkpoint_file(args.src)

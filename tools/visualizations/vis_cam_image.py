@@ -80,7 +80,7 @@ def resolve_module(model, path):
 def build_classifier(checkpoint, arch, head_dim=None):
     import mmuniformer  # noqa: F401
     from mmuniformer.models import UniFormerImageClassifier
-    from mmuniformer.models.checkpoint import (check_head_dim,
+    from mmuniformer.checkpoint.adapter import (check_head_dim,
                                                load_checkpoint_file,
                                                unwrap_checkpoint)
     ckpt = state = None

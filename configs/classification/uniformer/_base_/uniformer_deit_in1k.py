@@ -34,7 +34,7 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 custom_imports = dict(
-    imports=['mmuniformer', 'mmuniformer.models.cls_heads'],
+    imports=['mmuniformer', 'mmuniformer.models.heads.cls_heads'],
     allow_failed_imports=False)
 
 base_lr = 1e-3

@@ -25,7 +25,7 @@ _base_ = [
 # the head subclasses MMAction2's I3DHead, so it is imported here (like the
 # MMPretrain heads), not by every `import mmuniformer`
 custom_imports = dict(
-    imports=['mmuniformer', 'mmuniformer.models.light_head'],
+    imports=['mmuniformer', 'mmuniformer.models.heads.light_head'],
     allow_failed_imports=False)
 
 num_frames = 16

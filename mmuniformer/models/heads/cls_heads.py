@@ -9,7 +9,7 @@ import torch
 from mmpretrain.models.heads import LinearClsHead
 from torch import nn
 
-from ..registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

@@ -318,7 +318,7 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
 
     Checks that a head_dim known for the file agrees with the model's.
     Returns the report of :func:`adapt_state_dict`. An absent local file
-    raises :class:`~mmuniformer.models.pretrained.MissingPretrainedError`
+    raises :class:`~mmuniformer.checkpoint.pretrained.MissingPretrainedError`
     saying where the file comes from and how to start without it.
     """
     from .pretrained import check_pretrained

@@ -31,12 +31,12 @@ from mmcv.cnn.bricks.drop import DropPath
 from mmengine.model.weight_init import trunc_normal_init
 from torch import nn
 
-from ..registry import MODELS
+from ...registry import MODELS
 from .base import NUM_STAGES, UniFormerTrunk
-from .blocks import (BLOCK_LN_EPS, EMBED_LN_EPS, LocalMHRABlock,
+from ..layers.blocks import (BLOCK_LN_EPS, EMBED_LN_EPS, LocalMHRABlock,
                      MultiHeadSelfAttention, PatchEmbed, TokenMlp,
                      batch_norm, conv_nd, layer_norm, layer_scaled)
-from .cpu_kernels import depthwise_conv_nd
+from ..layers.cpu_kernels import depthwise_conv_nd
 
 # Released variants (spec §1). ``prune_ratio``/``trade_off``: one list per
 # attention stage (3, 4); ratio = kept fraction. None = the official lists.

@@ -8,11 +8,11 @@ import pytest
 import torch
 from conftest import TINY
 
-from mmuniformer.models.checkpoint import (CheckpointMismatchError,
+from mmuniformer.checkpoint.adapter import (CheckpointMismatchError,
                                            UnreadableCheckpointError,
                                            load_pretrained)
-from mmuniformer.models.uniformer import UniFormer
-from mmuniformer.models.uniformer3d import UniFormer3D
+from mmuniformer.models.backbones.uniformer import UniFormer
+from mmuniformer.models.backbones.uniformer3d import UniFormer3D
 
 
 @pytest.fixture(scope='module')

@@ -3,9 +3,9 @@ from typing import Tuple, Union
 
 import torch
 
-from ..registry import MODELS
+from ...registry import MODELS
 from .base import UniFormerTrunk
-from .blocks import PatchEmbed, batch_norm, relayout
+from ..layers.blocks import PatchEmbed, batch_norm, relayout
 
 
 @MODELS.register_module()

@@ -15,9 +15,9 @@ from mmengine.model.weight_init import constant_init, trunc_normal_init
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .arch import LAYER_SCALE_INIT, resolve_arch
-from .blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
-from .cpu_kernels import set_cpu_kernels
+from ..arch import LAYER_SCALE_INIT, resolve_arch
+from ..layers.blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
+from ..layers.cpu_kernels import set_cpu_kernels
 
 NUM_STAGES = 4
 
@@ -54,13 +54,13 @@ class UniFormerTrunk(BaseModule):
         cpu_kernels: fp32 CPU products of the linear layers and the
             pointwise convs through oneDNN, and the depthwise convs'
             gradients as forward convs
-            (:mod:`mmuniformer.models.cpu_kernels`); same math, measured
+            (:mod:`mmuniformer.models.layers.cpu_kernels`); same math, measured
             faster on CPU. ``False`` uses the plain PyTorch ops. Other
             devices, autocast, tracing and compiling use the plain ops
             either way.
         init_cfg: ``dict(type='Pretrained', checkpoint=...)`` loads any
             official or mm-format UniFormer checkpoint through
-            :mod:`mmuniformer.models.checkpoint` (inflated for 3D).
+            :mod:`mmuniformer.checkpoint.adapter` (inflated for 3D).
     """
     ndim: int = 2
     allowed_arches: Optional[set] = None
@@ -318,7 +318,7 @@ class UniFormerTrunk(BaseModule):
         """Official init, then ``init_cfg``. A ``Pretrained`` init_cfg goes
         through the UniFormer checkpoint adapter (unwrap, rename, inflate,
         verify) instead of mmengine's plain loader."""
-        from .checkpoint import load_pretrained
+        from ...checkpoint.adapter import load_pretrained
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             self._default_init()

@@ -2,11 +2,11 @@
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
-from ..models.checkpoint import CheckpointMismatchError, check_head_dim
-from ..models.convert import (LABEL_ORDERS, check_image_heads,
+from ...checkpoint.adapter import CheckpointMismatchError, check_head_dim
+from ...checkpoint.convert import (LABEL_ORDERS, check_image_heads,
                               convert_checkpoint, image_layout_for,
                               unwrap_checkpoint)
-from ..registry import HOOKS
+from ...registry import HOOKS
 
 # Families whose keys already match OpenMMLab 2.0 models.
 _NATIVE = ('mm', 'det', 'seg')
@@ -20,7 +20,7 @@ class OfficialCheckpointHook(Hook):
     (``load_from``, ``mim test --checkpoint``, a path or a URL) and putting
     it into the model, so an official video / ImageNet / pose checkpoint is
     rewritten in place into the OpenMMLab layout (see
-    :mod:`mmuniformer.models.convert`); mm-format, det and seg checkpoints
+    :mod:`mmuniformer.checkpoint.convert`); mm-format, det and seg checkpoints
     pass unchanged. ``label_order='mmaction'`` reorders an official
     Kinetics head into MMAction2's label-map order, the order of
     MMAction2-format annotation files; set it in Kinetics configs.

@@ -13,8 +13,8 @@ import torch
 from mmaction.models.heads import I3DHead
 from torch import nn
 
-from ..registry import MODELS
-from .blocks import EMBED_LN_EPS, layer_norm
+from ...registry import MODELS
+from ..layers.blocks import EMBED_LN_EPS, layer_norm
 
 
 @MODELS.register_module()

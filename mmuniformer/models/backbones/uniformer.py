@@ -4,9 +4,9 @@ from typing import Optional, Tuple, Union
 
 import torch
 
-from ..registry import MODELS
+from ...registry import MODELS
 from .base import UniFormerTrunk
-from .blocks import BLOCK_LN_EPS, ConvStemEmbed, PatchEmbed, layer_norm
+from ..layers.blocks import BLOCK_LN_EPS, ConvStemEmbed, PatchEmbed, layer_norm
 
 ATTN_MODES = ('global', 'window', 'hybrid')
 

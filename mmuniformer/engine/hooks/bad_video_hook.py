@@ -36,8 +36,8 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger, print_log
 
-from ..datasets.video_faults import decoder_reason
-from ..registry import HOOKS
+from ...datasets.video_faults import decoder_reason
+from ...registry import HOOKS
 
 SKIP_LOG = 'skipped_videos.txt'
 _RAW_LOG = '.skipped_videos.raw'

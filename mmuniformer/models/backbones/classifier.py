@@ -7,13 +7,13 @@ mean over tokens -> Linear ``head``; token labeling checkpoints add
 ``0.5 * max over tokens of aux_head(tokens)``. In MMPretrain the mean and
 the Linear are its own ``GlobalAveragePooling`` and ``LinearClsHead``; the
 token-labeling sum is
-:class:`mmuniformer.models.cls_heads.TokenLabelingClsHead`.
+:class:`mmuniformer.models.heads.cls_heads.TokenLabelingClsHead`.
 """
 import torch
 from torch import nn
 
-from ..registry import MODELS
-from .blocks import batch_norm
+from ...registry import MODELS
+from ..layers.blocks import batch_norm
 from .uniformer import UniFormer
 
 

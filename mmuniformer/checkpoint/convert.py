@@ -39,7 +39,7 @@ from typing import Optional
 import torch
 
 from ..labels import dataset_for_num_classes, head_permutation
-from .checkpoint import (CheckpointMismatchError, head_dim_from_checkpoint,
+from .adapter import (CheckpointMismatchError, head_dim_from_checkpoint,
                          unwrap_checkpoint)
 
 FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'mm')
@@ -227,7 +227,7 @@ def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
     """
     from mmengine.runner.checkpoint import load_state_dict
 
-    from .checkpoint import check_head_dim, load_checkpoint_file
+    from .adapter import check_head_dim, load_checkpoint_file
     ckpt = load_checkpoint_file(filename)
     backbone = getattr(model, 'backbone', model)
     check_head_dim(getattr(backbone, 'head_dim', None), ckpt, str(filename),

@@ -137,7 +137,7 @@ def test_unreadable_load_from_is_named(tmp_path):
     from toy_runner import toy_runner
 
     from mmuniformer.engine import ExactResumeHook
-    from mmuniformer.models.checkpoint import UnreadableCheckpointError
+    from mmuniformer.checkpoint.adapter import UnreadableCheckpointError
     bad = tmp_path / 'epoch_9.pth'
     bad.write_bytes(b'PK\x03\x04' + bytes(100))
     runner = toy_runner(tmp_path, max_epochs=1)
