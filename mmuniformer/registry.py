@@ -11,6 +11,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
@@ -25,4 +26,7 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='mmuniformer',
                       locations=['mmuniformer.datasets.transforms'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'TRANSFORMS']
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmuniformer',
+                    locations=['mmuniformer.datasets.repeat_aug_dataset'])
+
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'TRANSFORMS', 'DATASETS']

@@ -3,5 +3,6 @@
 through the registry's ``locations`` when a pipeline is built, never by
 ``import mmuniformer``."""
 from .augment import ClipRandAugment
+from .decode import PyAVSeekDecode, PyAVSeekInit
 
-__all__ = ['ClipRandAugment']
+__all__ = ['ClipRandAugment', 'PyAVSeekDecode', 'PyAVSeekInit']
