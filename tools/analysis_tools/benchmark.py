@@ -31,6 +31,20 @@ Tables
     whether training is input-bound. Timed from the loader's start (worker
     start-up included); each video gives the dataset's ``num_repeats``
     clips (repeated augmentation).
+``transforms``
+    every shipped pipeline family (K400 / K600 dense, SSv2 segment, UCF101 /
+    HMDB51, light XXS / XS; SSv1 is SSv2's transforms after
+    ``RawFrameDecode``), train and test, with today's stock MMAction2
+    transforms (decord, ``TorchVisionWrapper`` RandAugment) and ours
+    (``mmuniformer.PyAVSeekInit/PyAVSeekDecode``, ``ClipRandAugment``),
+    built from the same config and dataset class, alternating video by
+    video on the real clips, one torch / OpenCV thread. Per row: CPU time
+    per video (the process's, so decord's threads count), clips/s per core,
+    the speed-up over stock, each transform's time, the peak RSS growth of
+    a forked worker-like process, whether the test outputs are identical,
+    and cores per GPU = the GPU's training clips/s (``--gpu-result`` of a
+    CUDA ``--tables video --modes train`` run, or ``--gpu-step-ms`` at the
+    config's batch) / clips/s per core. Not in the default run.
 ``matmul``
     the machine's fp32 (and bf16) matmul rate, the yardstick for model
     FLOP/s: ``torch.mm`` (the BLAS PyTorch calls, MKL in the wheels) and, on
@@ -74,7 +88,8 @@ import torch
 from torch import nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VIDEO_CLIPS = osp.join(osp.dirname(REPO), 'shared', 'data', 'video')
+VIDEO_CLIPS = osp.join(os.environ.get('MMUNIFORMER_SHARED', osp.join(
+    osp.dirname(REPO), 'shared')), 'data', 'video')
 PIPELINE_CONFIGS = {
     'K400 (S 16x4)': 'configs/recognition/uniformer/'
     'uniformer-small_imagenet1k-pre_8xb4-16x4x1-110e_kinetics400-rgb.py',
@@ -579,6 +594,27 @@ def _peak_child(dataset_fn, videos):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
 
 
+def _in_fork(fn) -> float:
+    """``fn()`` (a float) computed in a forked child, so each pipeline's
+    peak memory is measured in a fresh worker-like process."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            value = repr(float(fn())).encode()
+        except BaseException as e:  # noqa: B902 - reported to the parent
+            value = f'error {type(e).__name__}: {e}'.encode()
+        os.write(write, value)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, 'rb') as f:
+        text = f.read().decode()
+    os.waitpid(pid, 0)
+    if text.startswith('error'):
+        raise RuntimeError(f'peak-memory child failed: {text}')
+    return float(text)
+
+
 def _outputs_equal(a, b) -> bool:
     a = a if isinstance(a, list) else [a]
     b = b if isinstance(b, list) else [b]
@@ -655,14 +691,11 @@ def transform_rows(args) -> List[dict]:
                     transforms_ms={name: v[0] / n * 1e3
                                    for name, v in sinks.items()})
             if not args.no_memory:
-                import multiprocessing
-                ctx = multiprocessing.get_context('fork')
                 for k in impls:
-                    with ctx.Pool(1) as pool:
-                        per[k]['peak_rss_mb'] = pool.apply(
-                            _peak_child, (lambda k=k: _build_dataset(
-                                loader_cfg, impls[k], ann,
-                                args.video_dir)[0], 2))
+                    per[k]['peak_rss_mb'] = _in_fork(
+                        lambda k=k: _peak_child(lambda: _build_dataset(
+                            loader_cfg, impls[k], ann, args.video_dir)[0],
+                            2))
             batch = loader_cfg.batch_size * repeats
             gpu = gpu_clips_per_s(args, model, frames)
             if gpu is None and args.gpu_step_ms:
@@ -688,6 +721,8 @@ def transform_rows(args) -> List[dict]:
                     cores_per_gpu=gpu / clips_s if gpu else None,
                     outputs_identical=same, load_avg=load))
             del built
+            print('\n'.join(transform_markdown(rows[-2:])[:4]),
+                  file=sys.stderr, flush=True)
     return rows
 
 

@@ -5,6 +5,7 @@
 # test: 1 clip x 3 crops, short side 224.
 # Data layout: MMAction2's (tools/data/sthv2): data/sthv2/videos/*.webm and
 # data/sthv2/sthv2_{train,val}_list_videos.txt.
+# input pipeline and loader settings: see kinetics400_dense.py
 num_frames = 16
 dataset_type = 'VideoDataset'
 data_root = 'data/sthv2/videos'
@@ -48,6 +49,7 @@ train_dataloader = dict(
     batch_size=5,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
@@ -61,6 +63,7 @@ val_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
