@@ -10,6 +10,8 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
@@ -18,5 +20,13 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope='mmuniformer',
                           locations=['mmuniformer.engine'])
+# data transforms (decoders, clip augmentation): `mmuniformer.<Name>` in
+# any host's pipeline
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
+                      scope='mmuniformer',
+                      locations=['mmuniformer.datasets.transforms'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS']
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmuniformer',
+                    locations=['mmuniformer.datasets.repeat_aug_dataset'])
+
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'TRANSFORMS', 'DATASETS']

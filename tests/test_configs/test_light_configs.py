@@ -79,7 +79,7 @@ def test_video_recipe(exp):
     train = cfg.train_dataloader.dataset.pipeline
     sample = _step(train, 'UniformSample')
     assert sample.clip_len == frames and sample.num_clips == 1
-    aug = _step(train, 'TorchVisionWrapper')
+    aug = _step(train, 'mmuniformer.ClipRandAugment')
     assert (aug.num_ops, aug.magnitude) == ra
     assert train[6].type == 'Resize' and train[6].scale == (crop, crop)
     for loader in (cfg.val_dataloader, cfg.test_dataloader):

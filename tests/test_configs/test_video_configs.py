@@ -176,7 +176,8 @@ PROTOCOL = {
                    ann='hmdb51_train_split_1_videos.txt'),
 }
 SAMPLERS = ('SampleFrames', 'UniformSample')
-IO_TRANSFORMS = ('DecordInit', 'DecordDecode', 'RawFrameDecode')
+IO_TRANSFORMS = ('DecordInit', 'DecordDecode', 'RawFrameDecode',
+                 'mmuniformer.PyAVSeekInit', 'mmuniformer.PyAVSeekDecode')
 
 _CFGS = {}
 
@@ -338,11 +339,12 @@ def test_official_recipe(exp, dataset, name, arch, num_classes, frames,
         (prefix, ) = dataset.data_prefix.values()
         assert prefix.startswith(proto['root']), split
     if proto['repeat']:
-        assert train_set.type == 'RepeatAugDataset'
+        # MMAction2's, accepting the PyAV decoders (issue 19)
+        assert train_set.type == 'mmuniformer.RepeatAugDataset'
         assert train_set.num_repeats == 2 and train_set.sample_once
         assert cfg.train_dataloader.collate_fn.type == 'repeat_pseudo_collate'
     else:
-        assert train_set.type != 'RepeatAugDataset'
+        assert not train_set.type.endswith('RepeatAugDataset')
     pipes = pipelines(cfg)
     for split, pipeline in pipes.items():
         (sampler, ) = find(pipeline, *SAMPLERS)
@@ -361,8 +363,9 @@ def test_official_recipe(exp, dataset, name, arch, num_classes, frames,
     assert bool(flips) == proto['flip']
     assert all(f.flip_ratio == 0.5 and not f.get('flip_label_map')
                for f in flips)
-    (randaug, ) = find(pipes['train'], 'TorchVisionWrapper')
-    assert randaug.op == 'RandAugment'
+    # torchvision's RandAugment draws on whole clips (issue 19)
+    (randaug, ) = find(pipes['train'], 'mmuniformer.ClipRandAugment')
+    assert randaug.interpolation == 2  # bilinear, as the stock wrapper
     assert (randaug.num_ops, randaug.magnitude) == proto['randaug']
     assert randaug.num_magnitude_bins == 11  # timm's m counts tenths
     (crop, ) = find(pipes['train'], 'RandomResizedCrop')

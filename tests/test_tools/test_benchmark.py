@@ -7,6 +7,7 @@ import os.path as osp
 import sys
 import time
 
+import pytest
 import torch
 from torch import nn
 
@@ -122,3 +123,31 @@ def test_pipeline_rate_on_real_clips(shared_data):
     for row in rows:
         assert row['clips'] > 0 and row['clips_per_s'] > 0
         assert row['clip_shape'].endswith('224x224')
+
+
+def test_transforms_table_stock_vs_ours(shared_data):
+    """Stock and ours side by side for the K400 family, train and test,
+    per-transform CPU times, test outputs identical, cores per GPU from a
+    given GPU step."""
+    rows = benchmark.main(['--tables', 'transforms', '--families',
+                           'K400 dense (S', '--pipeline-videos', '1',
+                           '--no-memory', '--gpu-step-ms', '1000',
+                           '--video-dir', osp.join(shared_data, 'video')])
+    assert [(r['split'], r['impl']) for r in rows] == [
+        ('train', 'stock'), ('train', 'ours'), ('test', 'stock'),
+        ('test', 'ours')]
+    stock, ours = rows[0], rows[1]
+    assert any('TorchVisionWrapper' in k for k in stock['transforms_ms'])
+    assert any('ClipRandAugment' in k for k in ours['transforms_ms'])
+    assert any('DecordDecode' in k for k in stock['transforms_ms'])
+    assert any('PyAVSeekDecode' in k for k in ours['transforms_ms'])
+    for r in rows:
+        assert r['clips_per_s_per_core'] > 0
+        assert r['speedup'] == pytest.approx(
+            rows[0 if r['split'] == 'train' else 2]['cpu_ms_per_video'] /
+            r['cpu_ms_per_video'])
+    # config batch 4 videos x 2 repeats in 1 s: 8 clips/s of GPU
+    assert ours['batch_clips'] == 8 and ours['gpu_clips_per_s'] == 8
+    assert ours['cores_per_gpu'] == pytest.approx(
+        8 / ours['clips_per_s_per_core'])
+    assert rows[3]['outputs_identical'] is True

@@ -31,6 +31,20 @@ Tables
     whether training is input-bound. Timed from the loader's start (worker
     start-up included); each video gives the dataset's ``num_repeats``
     clips (repeated augmentation).
+``transforms``
+    every shipped pipeline family (K400 / K600 dense, SSv2 segment, UCF101 /
+    HMDB51, light XXS / XS; SSv1 is SSv2's transforms after
+    ``RawFrameDecode``), train and test, with today's stock MMAction2
+    transforms (decord, ``TorchVisionWrapper`` RandAugment) and ours
+    (``mmuniformer.PyAVSeekInit/PyAVSeekDecode``, ``ClipRandAugment``),
+    built from the same config and dataset class, alternating video by
+    video on the real clips, one torch / OpenCV thread. Per row: CPU time
+    per video (the process's, so decord's threads count), clips/s per core,
+    the speed-up over stock, each transform's time, the peak RSS growth of
+    a forked worker-like process, whether the test outputs are identical,
+    and cores per GPU = the GPU's training clips/s (``--gpu-result`` of a
+    CUDA ``--tables video --modes train`` run, or ``--gpu-step-ms`` at the
+    config's batch) / clips/s per core. Not in the default run.
 ``matmul``
     the machine's fp32 (and bf16) matmul rate, the yardstick for model
     FLOP/s: ``torch.mm`` (the BLAS PyTorch calls, MKL in the wheels) and, on
@@ -74,7 +88,8 @@ import torch
 from torch import nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VIDEO_CLIPS = osp.join(osp.dirname(REPO), 'shared', 'data', 'video')
+VIDEO_CLIPS = osp.join(os.environ.get('MMUNIFORMER_SHARED', osp.join(
+    osp.dirname(REPO), 'shared')), 'data', 'video')
 PIPELINE_CONFIGS = {
     'K400 (S 16x4)': 'configs/recognition/uniformer/'
     'uniformer-small_imagenet1k-pre_8xb4-16x4x1-110e_kinetics400-rgb.py',
@@ -467,6 +482,291 @@ def pipeline_rows(args) -> List[dict]:
     return rows
 
 
+# ------------------------------------------------- pipelines, transform by transform
+# every shipped pipeline family: (label, config, model label of the GPU
+# benchmark rows, frames)
+PIPELINE_FAMILIES = [
+    ('K400 dense (S 16x4)', 'configs/recognition/uniformer/'
+     'uniformer-small_imagenet1k-pre_8xb4-16x4x1-110e_kinetics400-rgb.py',
+     'UniFormer3D-S', 16),
+    ('K400 dense (B 16x4)', 'configs/recognition/uniformer/'
+     'uniformer-base_imagenet1k-pre_8xb5-16x4x1-110e_kinetics400-rgb.py',
+     'UniFormer3D-B', 16),
+    ('K600 dense (S 16x4)', 'configs/recognition/uniformer/'
+     'uniformer-small_imagenet1k-pre_8xb12-16x4x1-110e_kinetics600-rgb.py',
+     'UniFormer3D-S', 16),
+    ('SSv2 segment (S u16)', 'configs/recognition/uniformer/'
+     'uniformer-small_kinetics400-pre_8xb4-u16-50e_sthv2-rgb.py',
+     'UniFormer3D-S', 16),
+    ('UCF101 dense (S 16x4)', 'configs/recognition/uniformer/'
+     'uniformer-small_kinetics400-pre_8xb16-16x4x1-25e_ucf101-split1-rgb.py',
+     'UniFormer3D-S', 16),
+    ('HMDB51 dense (S 16x4)', 'configs/recognition/uniformer/'
+     'uniformer-small_kinetics400-pre_8xb16-16x4x1-25e_hmdb51-split1-rgb.py',
+     'UniFormer3D-S', 16),
+    ('light XXS u16 160', 'configs/recognition/uniformer/'
+     'uniformer-light-xxs_imagenet1k-160px-pre_8xb32-u16-110e_'
+     'kinetics400-160px-rgb.py', 'UniFormerLight-XXS', 16),
+    ('light XS u32 192', 'configs/recognition/uniformer/'
+     'uniformer-light-xs_imagenet1k-192px-pre_8xb16-u32-110e_'
+     'kinetics400-192px-rgb.py', 'UniFormerLight-XS', 32),
+]
+# SSv1 runs the SSv2 transforms after RawFrameDecode (JPEG frames, no video
+# decoder to choose): its augmentation time is the SSv2 row's.
+STOCK_TYPES = {'mmuniformer.PyAVSeekInit': 'DecordInit',
+               'mmuniformer.PyAVSeekDecode': 'DecordDecode'}
+FAST_TYPES = {v: k for k, v in STOCK_TYPES.items()}
+
+
+def stock_pipeline(pipeline: list) -> list:
+    """Today's MMAction2 transforms for a pipeline of ours: decord, and
+    torchvision's RandAugment through ``TorchVisionWrapper``."""
+    out = []
+    for t in copy.deepcopy(list(pipeline)):
+        if t['type'] in STOCK_TYPES:
+            t = dict(type=STOCK_TYPES[t['type']])
+        elif t['type'] == 'mmuniformer.ClipRandAugment':
+            t = dict(t, type='TorchVisionWrapper', op='RandAugment')
+            t.pop('exact_geometry', None)
+        out.append(t)
+    return out
+
+
+def fast_pipeline(pipeline: list) -> list:
+    """Ours for a stock pipeline (the inverse of :func:`stock_pipeline`)."""
+    out = []
+    for t in copy.deepcopy(list(pipeline)):
+        if t['type'] in FAST_TYPES:
+            t = dict(type=FAST_TYPES[t['type']])
+        elif t['type'] == 'TorchVisionWrapper' and t.get('op') == \
+                'RandAugment':
+            t = dict(t, type='mmuniformer.ClipRandAugment')
+            t.pop('op')
+        out.append(t)
+    return out
+
+
+class _Timed:
+    """A transform that adds its CPU time (the process's, so decoder
+    threads count) and wall time to ``sink[name]``."""
+
+    def __init__(self, transform, name, sink):
+        self.transform, self.name, self.sink = transform, name, sink
+
+    def __call__(self, results):
+        cpu, wall = time.process_time(), time.perf_counter()
+        out = self.transform(results)
+        acc = self.sink.setdefault(self.name, [0., 0.])
+        acc[0] += time.process_time() - cpu
+        acc[1] += time.perf_counter() - wall
+        return out
+
+
+def _build_dataset(loader_cfg, pipeline, ann, video_dir):
+    from mmaction.registry import DATASETS
+    cfg = copy.deepcopy(loader_cfg.dataset)
+    cfg.update(ann_file=ann, data_prefix=dict(video=video_dir),
+               pipeline=pipeline)
+    dataset = DATASETS.build(cfg)
+    sinks = {}
+    transforms = dataset.pipeline.transforms
+    for i, t in enumerate(transforms):
+        name = type(t).__name__
+        if name == 'TorchVisionWrapper':
+            name = 'RandAugment (TorchVisionWrapper)'
+        transforms[i] = _Timed(t, f'{i}:{name}', sinks)
+    return dataset, sinks
+
+
+def _rss_mb() -> float:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def _peak_child(dataset_fn, videos):
+    """Peak RSS growth (MB) of a forked worker that builds the dataset and
+    reads ``videos`` items: what a loader worker holds for this pipeline."""
+    import resource
+    base = _rss_mb()
+    dataset = dataset_fn()
+    for i in range(videos):
+        dataset[i % len(dataset)]
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+
+
+def _in_fork(fn) -> float:
+    """``fn()`` (a float) computed in a forked child, so each pipeline's
+    peak memory is measured in a fresh worker-like process."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            value = repr(float(fn())).encode()
+        except BaseException as e:  # noqa: B902 - reported to the parent
+            value = f'error {type(e).__name__}: {e}'.encode()
+        os.write(write, value)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, 'rb') as f:
+        text = f.read().decode()
+    os.waitpid(pid, 0)
+    if text.startswith('error'):
+        raise RuntimeError(f'peak-memory child failed: {text}')
+    return float(text)
+
+
+def _outputs_equal(a, b) -> bool:
+    a = a if isinstance(a, list) else [a]
+    b = b if isinstance(b, list) else [b]
+    return len(a) == len(b) and all(
+        torch.equal(x['inputs'], y['inputs']) for x, y in zip(a, b))
+
+
+def gpu_clips_per_s(args, model: str, frames: int) -> Optional[float]:
+    """Training clips/s of one GPU for ``model``: from a GPU benchmark
+    result (``--gpu-result``, rows of ``--tables video --modes train`` on
+    CUDA) or from ``--gpu-step-ms`` at the config's batch (None: neither)."""
+    if args.gpu_result:
+        rows = json.load(open(args.gpu_result))['rows']
+        for r in rows:
+            if (r.get('table') == 'video' and r.get('mode') == 'train' and
+                    r.get('impl') == 'ours' and r.get('model') == model and
+                    f'x{frames}x' in r.get('input', '')):
+                return r['per_s']
+    return None
+
+
+def transform_rows(args) -> List[dict]:
+    """Stock and ours, per pipeline family, train and test, alternating
+    video by video (stock, ours, stock, ours ...), one thread."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    import cv2
+    import mmuniformer  # noqa: F401
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    clips = sorted(f for f in os.listdir(args.video_dir)
+                   if f.endswith(('.mp4', '.avi')))
+    if not clips:
+        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    tmp = tempfile.mkdtemp()
+    ann = osp.join(tmp, 'list.txt')
+    with open(ann, 'w') as f:
+        for c in clips:
+            f.write(f'{c} 0\n')
+    load = os.getloadavg()[0]
+    wanted = args.families
+    rows = []
+    for label, rel, model, frames in PIPELINE_FAMILIES:
+        if wanted and not any(w.lower() in label.lower() for w in wanted):
+            continue
+        cfg = Config.fromfile(osp.join(REPO, rel))
+        init_default_scope(cfg.get('default_scope', 'mmaction'))
+        for split in args.splits:
+            loader_cfg = cfg.train_dataloader if split == 'train' \
+                else cfg.test_dataloader
+            pipeline = loader_cfg.dataset.pipeline
+            impls = {'stock': stock_pipeline(pipeline),
+                     'ours': fast_pipeline(pipeline)}
+            built = {k: _build_dataset(loader_cfg, p, ann, args.video_dir)
+                     for k, p in impls.items()}
+            sample = {}
+            for k, (dataset, _) in built.items():  # warm-up, outputs
+                torch.manual_seed(0)
+                sample[k] = dataset[0]
+            for _, sinks in built.values():
+                sinks.clear()
+            n = args.pipeline_videos
+            for i in range(n):
+                for k, (dataset, _) in built.items():
+                    dataset[i % len(dataset)]
+            repeats = loader_cfg.dataset.get('num_repeats', 1) \
+                if split == 'train' else 1
+            per = {}
+            for k, (_, sinks) in built.items():
+                cpu = sum(v[0] for v in sinks.values()) / n
+                wall = sum(v[1] for v in sinks.values()) / n
+                per[k] = dict(
+                    cpu_ms_per_video=cpu * 1e3, wall_ms_per_video=wall * 1e3,
+                    transforms_ms={name: v[0] / n * 1e3
+                                   for name, v in sinks.items()})
+            if not args.no_memory:
+                for k in impls:
+                    per[k]['peak_rss_mb'] = _in_fork(
+                        lambda k=k: _peak_child(lambda: _build_dataset(
+                            loader_cfg, impls[k], ann, args.video_dir)[0],
+                            2))
+            batch = loader_cfg.batch_size * repeats
+            gpu = gpu_clips_per_s(args, model, frames)
+            if gpu is None and args.gpu_step_ms:
+                gpu = batch / (args.gpu_step_ms / 1e3)
+            same = _outputs_equal(sample['stock'], sample['ours']) \
+                if split == 'test' else None
+            for k in impls:
+                p = per[k]
+                clips_s = repeats * 1e3 / p['cpu_ms_per_video']
+                rows.append(dict(
+                    table='transforms', pipeline=label, split=split,
+                    impl=k, config=rel, videos=n, clips_per_video=repeats,
+                    cpu_ms_per_video=p['cpu_ms_per_video'],
+                    wall_ms_per_video=p['wall_ms_per_video'],
+                    clips_per_s_per_core=clips_s,
+                    videos_per_s_per_core=1e3 / p['cpu_ms_per_video'],
+                    speedup=per['stock']['cpu_ms_per_video'] /
+                    p['cpu_ms_per_video'],
+                    transforms_ms=p['transforms_ms'],
+                    peak_rss_mb=p.get('peak_rss_mb'),
+                    batch_clips=batch, model=model,
+                    gpu_clips_per_s=gpu,
+                    cores_per_gpu=gpu / clips_s if gpu else None,
+                    outputs_identical=same, load_avg=load))
+            del built
+            print('\n'.join(transform_markdown(rows[-2:])[:4]),
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def transform_markdown(rows: List[dict]) -> List[str]:
+    lines = ['', '| pipeline | split | impl | ms CPU / video | clips/s per '
+             'core | speed-up | peak RSS MB | cores per GPU | slowest '
+             'transforms (ms CPU) |', '|---|---|---|---:|---:|---:|---:|'
+             '---:|---|']
+    for r in rows:
+        top = sorted(r['transforms_ms'].items(), key=lambda kv: -kv[1])[:3]
+        top = ', '.join(f'{k.split(":", 1)[1]} {v:.1f}' for k, v in top)
+        mem = '' if r['peak_rss_mb'] is None else f'{r["peak_rss_mb"]:.0f}'
+        cores = '' if r['cores_per_gpu'] is None \
+            else f'{r["cores_per_gpu"]:.1f}'
+        same = '' if r['outputs_identical'] is None else (
+            ' (outputs identical)' if r['outputs_identical']
+            else ' (OUTPUTS DIFFER)')
+        lines.append(
+            f'| {r["pipeline"]} | {r["split"]} | {r["impl"]}{same} | '
+            f'{r["cpu_ms_per_video"]:.1f} | '
+            f'{r["clips_per_s_per_core"]:.2f} | {r["speedup"]:.2f}x | '
+            f'{mem} | {cores} | {top} |')
+    train = [r for r in rows if r['split'] == 'train' and r['impl'] == 'ours']
+    for r in train:
+        if r['cores_per_gpu'] is not None:
+            lines.append(
+                f'\n{r["pipeline"]}: one GPU trains {r["model"]} at '
+                f'{r["gpu_clips_per_s"]:.1f} clips/s (batch '
+                f'{r["batch_clips"]} clips); ours gives '
+                f'{r["clips_per_s_per_core"]:.2f} clips/s per core: '
+                f'{r["cores_per_gpu"]:.1f} cores per GPU (stock: '
+                f'{r["cores_per_gpu"] * r["speedup"]:.1f}).')
+    if train and all(r['cores_per_gpu'] is None for r in train):
+        lines.append('\ncores per GPU: pass --gpu-step-ms (the model step '
+                     'at the config batch) or --gpu-result (a GPU run of '
+                     '--tables video --modes train --out ...).')
+    if rows:
+        lines.append(f'\nload average at start: {rows[0]["load_avg"]:.2f} '
+                     f'on {os.cpu_count()} cores; CPU time of the process '
+                     '(decoder threads included), one torch / OpenCV '
+                     'thread')
+    return lines
+
+
 def device_name(device: str) -> str:
     if device.startswith('cuda'):
         return torch.cuda.get_device_name(device)
@@ -522,6 +822,9 @@ def markdown(rows: List[dict], matmul: dict, peak: Optional[float]) -> str:
             lines.append(f'| {r["pipeline"]} | {r["num_workers"]} | '
                          f'{r["batch_size"]} | {r["clip_shape"]} | '
                          f'{r["clips_per_s"]:.2f} |')
+    trows = [r for r in rows if r['table'] == 'transforms']
+    if trows:
+        lines += transform_markdown(trows)
     if matmul:
         lines += ['', 'matmul rate: ' + ', '.join(
             f'{k} {v:.0f} GFLOP/s' for k, v in matmul.items())]
@@ -533,7 +836,8 @@ def parse_args(argv=None):
         description='UniFormer speed / memory benchmark (see module doc)')
     parser.add_argument('--tables', nargs='+',
                         default=['matmul', 'video', 'dense', 'pipeline'],
-                        choices=['matmul', 'video', 'dense', 'pipeline'])
+                        choices=['matmul', 'video', 'dense', 'pipeline',
+                                 'transforms'])
     parser.add_argument('--full', action='store_true',
                         help='the whole matrix (S/B, 8/16/32 frames, both '
                         'dense sizes, infer/train, fp32/bf16)')
@@ -569,6 +873,19 @@ def parse_args(argv=None):
                         help='batch size (default: the config\'s)')
     parser.add_argument('--workers', type=int, nargs='+',
                         help='num_workers to try (default: the config\'s)')
+    parser.add_argument('--pipeline-videos', type=int, default=6,
+                        help='videos per implementation (transforms table)')
+    parser.add_argument('--families', nargs='+',
+                        help='pipeline families to run (substrings of the '
+                        'labels, e.g. K400 SSv2; default: all)')
+    parser.add_argument('--splits', nargs='+', default=['train', 'test'],
+                        choices=['train', 'test'])
+    parser.add_argument('--gpu-step-ms', type=float,
+                        help='GPU training step (ms) at the config batch, '
+                        'for the cores-per-GPU line')
+    parser.add_argument('--gpu-result',
+                        help='JSON of a GPU benchmark run (--tables video '
+                        '--modes train --device cuda --out ...)')
     parser.add_argument('--out', default=None,
                         help='write <out>.md and <out>.json')
     return parser.parse_args(argv)
@@ -606,6 +923,8 @@ def main(argv=None):
                                         precision, args))
     if 'pipeline' in args.tables:
         rows += pipeline_rows(args)
+    if 'transforms' in args.tables:
+        rows += transform_rows(args)
     peak = bf16_peak(args.device, args.peak_tflops)
     header = (f'device {device_name(args.device)}, torch '
               f'{torch.__version__}, threads {torch.get_num_threads()}, '

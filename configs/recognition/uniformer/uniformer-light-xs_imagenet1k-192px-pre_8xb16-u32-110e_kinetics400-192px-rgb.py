@@ -31,7 +31,7 @@ val_pipeline = [
     for t in _base_.val_pipeline]
 train_pipeline = [
     dict(t, num_ops=4, magnitude=7)
-    if t['type'] == 'TorchVisionWrapper' else t for t in train_pipeline]
+    if t['type'] == 'mmuniformer.ClipRandAugment' else t for t in train_pipeline]
 test_pipeline = val_pipeline
 train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

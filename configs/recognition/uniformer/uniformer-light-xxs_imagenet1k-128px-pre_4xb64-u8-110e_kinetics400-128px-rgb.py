@@ -22,7 +22,7 @@ val_pipeline = [
     for t in _base_.val_pipeline]
 train_pipeline = [
     dict(t, num_ops=2, magnitude=10)
-    if t['type'] == 'TorchVisionWrapper' else t for t in train_pipeline]
+    if t['type'] == 'mmuniformer.ClipRandAugment' else t for t in train_pipeline]
 test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -23,7 +23,7 @@ ann_file_test = 'data/sthv1/sthv1_val_list_rawframes.txt'
 filename_tmpl = '{:05d}.jpg'
 
 # the sthv2_segment.py pipelines on frames: their sampler (second transform),
-# then RawFrameDecode for DecordInit + DecordDecode
+# then RawFrameDecode for the video opener + decoder
 train_pipeline = [
     _base_.train_pipeline[1],
     dict(type='RawFrameDecode'),
@@ -46,6 +46,7 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,

@@ -5,6 +5,7 @@
 # test: 1 clip x 3 crops, short side 224.
 # Data layout: MMAction2's (tools/data/sthv2): data/sthv2/videos/*.webm and
 # data/sthv2/sthv2_{train,val}_list_videos.txt.
+# input pipeline and loader settings: see kinetics400_dense.py
 num_frames = 16
 dataset_type = 'VideoDataset'
 data_root = 'data/sthv2/videos'
@@ -13,12 +14,12 @@ ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
 ann_file_test = 'data/sthv2/sthv2_val_list_videos.txt'
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.PyAVSeekInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.PyAVSeekDecode'),
     dict(type='Resize', scale=(-1, 256)),
     # see the RandAugment note in kinetics400_dense.py
-    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
+    dict(type='mmuniformer.ClipRandAugment', num_ops=4,
          magnitude=7, num_magnitude_bins=11, interpolation=2),
     dict(type='RandomResizedCrop', area_range=(0.08, 1.),
          aspect_ratio_range=(3 / 4, 4 / 3)),
@@ -28,10 +29,10 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.PyAVSeekInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1,
          test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.PyAVSeekDecode'),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
@@ -48,10 +49,11 @@ train_dataloader = dict(
     batch_size=5,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
-        type='RepeatAugDataset',
+        type='mmuniformer.RepeatAugDataset',
         num_repeats=2,
         sample_once=True,
         ann_file=ann_file_train,
@@ -61,6 +63,7 @@ val_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

@@ -50,13 +50,13 @@ param_scheduler = [
 ]
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.PyAVSeekInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.PyAVSeekDecode'),
     dict(type='Resize', scale=(-1, 256)),
     # timm rand-m5-n2-mstd0.25 (see the RandAugment note in
     # kinetics400_dense.py for the remaining differences)
-    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=2,
+    dict(type='mmuniformer.ClipRandAugment', num_ops=2,
          magnitude=5, num_magnitude_bins=11, interpolation=2),
     dict(type='RandomResizedCrop', area_range=(0.08, 1.),
          aspect_ratio_range=(3 / 4, 4 / 3)),
@@ -67,10 +67,10 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.PyAVSeekInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1,
          test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.PyAVSeekDecode'),
     dict(type='Resize', scale=(-1, crop_size)),
     dict(type='CenterCrop', crop_size=crop_size),
     dict(type='FormatShape', input_format='NCTHW'),
