@@ -9,6 +9,8 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
@@ -18,5 +20,13 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope='mmuniformer',
                           locations=['mmuniformer.engine'])
+# ``runner_type = 'mmuniformer.Runner'`` (mmuniformer.engine.runner)
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmuniformer',
+                   locations=['mmuniformer.engine.runner'])
+# data transforms (``mmuniformer.DecordInit`` ...); importing them imports
+# the host (MMAction2), so only on first use
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
+                      scope='mmuniformer',
+                      locations=['mmuniformer.datasets.transforms'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS']
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'RUNNERS', 'TRANSFORMS']

@@ -39,11 +39,11 @@ ann_file_val = 'data/kinetics400/kinetics400_val_list_videos.txt'
 ann_file_test = 'data/kinetics400/kinetics400_val_list_videos.txt'
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='SampleFrames', clip_len=clip_len,
          frame_interval=frame_interval, num_clips=1,
          out_of_bound_opt='repeat_last'),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
          magnitude=7, num_magnitude_bins=11, interpolation=2),
@@ -56,11 +56,11 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='SampleFrames', clip_len=clip_len,
          frame_interval=frame_interval, num_clips=1, test_mode=True,
          out_of_bound_opt='repeat_last'),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),

@@ -13,9 +13,9 @@ ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
 ann_file_test = 'data/sthv2/sthv2_val_list_videos.txt'
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
     # see the RandAugment note in kinetics400_dense.py
     dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
@@ -28,10 +28,10 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1,
          test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),

@@ -50,9 +50,9 @@ param_scheduler = [
 ]
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
     # timm rand-m5-n2-mstd0.25 (see the RandAugment note in
     # kinetics400_dense.py for the remaining differences)
@@ -67,10 +67,10 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1,
          test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(-1, crop_size)),
     dict(type='CenterCrop', crop_size=crop_size),
     dict(type='FormatShape', input_format='NCTHW'),
