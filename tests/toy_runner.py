@@ -38,6 +38,7 @@ def toy_runner(work_dir, max_epochs, resume=False, checkpoint=None,
     data = [dict(inputs=torch.randn(2, generator=gen),
                  labels=torch.randn(1, generator=gen))
             for _ in range(samples)]
+    kwargs.setdefault('train_cfg', dict(by_epoch=True, max_epochs=max_epochs))
     kwargs.setdefault('default_hooks', {})['checkpoint'] = \
         checkpoint or dict(type='CheckpointHook', interval=1)
     return (runner_cls or Runner)(
@@ -48,7 +49,6 @@ def toy_runner(work_dir, max_epochs, resume=False, checkpoint=None,
                                            shuffle=shuffle),
                               collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         resume=resume,
         custom_hooks=custom_hooks,
         default_scope='mmengine',

@@ -100,7 +100,7 @@ def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
 
 WRITER = r'''
 import sys, torch
-import mmuniformer
+from mmuniformer.engine.hooks.checkpoint_hook import ATOMIC_BACKEND
 from mmengine.runner.checkpoint import save_checkpoint
 state = {"w": torch.arange(4_000_000, dtype=torch.float32)}
 print("ready", flush=True)
@@ -108,14 +108,17 @@ i = 0
 while True:
     i += 1
     state["step"] = torch.tensor(i)
-    save_checkpoint(state, sys.argv[1])
+    # what mmuniformer.CheckpointHook passes (its default backend_args)
+    save_checkpoint(state, sys.argv[1],
+                    backend_args=dict(backend=ATOMIC_BACKEND))
 '''
 
 
 def test_kill_during_checkpoint_write_leaves_no_truncated_file(tmp_path):
     """SIGKILL a process that keeps saving a 16 MB checkpoint through
-    mmengine's save_checkpoint; the file under the final name is always
-    complete (only a leftover temporary file may be partial)."""
+    mmengine's save_checkpoint with mmuniformer.CheckpointHook's atomic
+    backend; the file under the final name is always complete (only a
+    leftover temporary file may be partial, removed at the next start)."""
     target = tmp_path / 'epoch_1.pth'
     for delay in (0.8, ):
         proc = subprocess.Popen([sys.executable, '-c', WRITER, str(target)],
