@@ -133,3 +133,30 @@ custom_hooks = {custom_hooks}
 {extra}
 """)
     return str(path)
+
+
+# -- log lines ----------------------------------------------------------------
+class LogLines:
+    """``with LogLines(logger) as lines:`` collects the messages (INFO and
+    up) that ``logger`` handles in the block."""
+
+    def __init__(self, logger):
+        import logging
+        self.logger, self.lines = logger, []
+        self.handler = logging.Handler(level=logging.INFO)
+        self.handler.emit = lambda record: self.lines.append(
+            record.getMessage())
+
+    def __enter__(self):
+        self.logger.addHandler(self.handler)
+        return self.lines
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+
+
+def train_logged(runner) -> str:
+    """Train ``runner``; returns its log messages as one text."""
+    with LogLines(runner.logger) as lines:
+        runner.train()
+    return '\n'.join(lines)

@@ -5,14 +5,13 @@ atomic writes are removed at start."""
 import builtins
 import errno
 import glob
-import logging
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
+from robust_helpers import train_logged
 from toy_runner import toy_runner
 
 import mmuniformer  # noqa: F401
@@ -86,34 +85,13 @@ def test_full_disk_during_rotation_keeps_the_only_checkpoint(
         str(tmp_path / '*.pth'))) == ['epoch_2.pth']
 
 
-class _Lines(logging.Handler):
-
-    def __init__(self):
-        super().__init__(level=logging.INFO)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
-def _train_logged(runner):
-    handler = _Lines()
-    runner.logger.addHandler(handler)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(handler)
-    return handler.lines
-
-
 def test_resume_falls_back_when_the_latest_checkpoint_is_missing(tmp_path):
     ckpt = dict(OURS, max_keep_ckpts=3)
     toy_runner(tmp_path, 2, checkpoint=ckpt).train()
     (tmp_path / 'epoch_2.pth').unlink()  # deleted, last_checkpoint names it
     runner = toy_runner(tmp_path, 3, resume=True, checkpoint=ckpt,
                         custom_hooks=[ExactResumeHook()])
-    lines = _train_logged(runner)
-    text = '\n'.join(lines)
+    text = train_logged(runner)
     assert (f'The latest checkpoint {tmp_path / "epoch_2.pth"} is not '
             'readable (file not found') in text
     assert ('resuming from the newest readable checkpoint instead: '
@@ -131,7 +109,7 @@ def test_resume_without_last_checkpoint_uses_the_newest(tmp_path):
     (tmp_path / 'last_checkpoint').unlink()
     runner = toy_runner(tmp_path, 3, resume=True, checkpoint=ckpt,
                         custom_hooks=[ExactResumeHook()])
-    text = '\n'.join(_train_logged(runner))
+    text = train_logged(runner)
     assert 'There is no latest checkpoint' in text
     assert f'instead: {tmp_path / "epoch_2.pth"}' in text
     assert runner.message_hub.get_info('keep_ckpt_ids') == [1, 2, 3]
@@ -153,7 +131,7 @@ def test_leftover_tmp_files_of_killed_writes_are_removed_at_start(tmp_path):
     live = tmp_path / f'.epoch_9.pth.tmp-{__import__("os").getpid()}'
     live.write_bytes(b'being written')
     runner = toy_runner(tmp_path, 1, checkpoint=OURS)
-    text = '\n'.join(_train_logged(runner))
+    text = train_logged(runner)
     assert not any(p.exists() for p in leftovers)
     assert live.exists()  # a running writer's file is left alone
     assert 'Removed 3 leftover temporary file(s) of checkpoint writes' in text

@@ -2,7 +2,6 @@
 known iteration through a hook, save a resumable checkpoint at the iteration
 boundary and exit with 128 + signal; ``--resume`` continues mid-epoch and
 ends bit-identical to an uninterrupted run (shuffled sampler, dropout)."""
-import logging
 import os
 import os.path as osp
 import signal
@@ -10,6 +9,7 @@ import signal
 import pytest
 import torch
 from mmengine.hooks import Hook
+from robust_helpers import LogLines
 from toy_runner import toy_runner
 
 import mmuniformer  # noqa: F401
@@ -45,16 +45,6 @@ def _weights(runner):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 
-class _Lines(logging.Handler):
-
-    def __init__(self):
-        super().__init__(level=logging.INFO)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 @pytest.mark.parametrize('name', ['SIGTERM', 'SIGUSR1'])
 def test_signal_saves_and_resume_is_bit_identical(tmp_path, name):
     signum = getattr(signal, name)
@@ -65,17 +55,14 @@ def test_signal_saves_and_resume_is_bit_identical(tmp_path, name):
 
     work = tmp_path / 'preempted'
     runner = _run(work, extra=[SignalAt(5, signum)])  # epoch 2, batch 2
-    handler = _Lines()
-    runner.logger.addHandler(handler)
-    with pytest.raises(Preempted) as info:
+    with LogLines(runner.logger) as lines, pytest.raises(Preempted) as info:
         runner.train()
-    runner.logger.removeHandler(handler)
     assert info.value.code == 128 + signum
     saved = work / 'preempt_iter_5.pth'
     assert (work / 'last_checkpoint').read_text() == str(saved)
     assert (f'Preempted by {name}: stopped after iteration 5 (epoch 2, '
             f'batch 2 of 3) and saved the resumable checkpoint {saved}; '
-            'continue with --resume.') in handler.lines
+            'continue with --resume.') in lines
     assert signal.getsignal(signum) == previous  # handler removed
     state = torch.load(saved, map_location='cpu')
     meta, at_preempt = state['meta'], state['state_dict']
@@ -104,6 +91,7 @@ def test_without_the_hook_sigterm_kills_the_run(tmp_path):
 import os, signal, sys
 sys.path.insert(0, {osp.dirname(osp.dirname(__file__))!r})
 from mmengine.hooks import Hook
+from robust_helpers import LogLines
 from toy_runner import toy_runner
 class SignalAt(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):

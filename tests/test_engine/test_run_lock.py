@@ -1,7 +1,6 @@
 """One run per work_dir (issue 18): a second live training run is refused
 naming the owner; a lock left by a killed run is taken over with a warning;
 a run that ended cleanly leaves no stale lock."""
-import logging
 import os
 import signal
 import socket
@@ -9,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from robust_helpers import train_logged
 from toy_runner import toy_runner
 
 import mmuniformer  # noqa: F401
@@ -32,25 +32,8 @@ def _holder(work_dir):
     return proc
 
 
-class _Lines(logging.Handler):
-
-    def __init__(self):
-        super().__init__(level=logging.INFO)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 def _train(work_dir):
-    runner = toy_runner(work_dir, 1, custom_hooks=[RunLockHook()])
-    handler = _Lines()
-    runner.logger.addHandler(handler)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(handler)
-    return '\n'.join(handler.lines)
+    return train_logged(toy_runner(work_dir, 1, custom_hooks=[RunLockHook()]))
 
 
 def test_second_live_run_is_refused_naming_the_owner(tmp_path):
