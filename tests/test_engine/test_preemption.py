@@ -8,24 +8,11 @@ import signal
 
 import pytest
 import torch
-from mmengine.hooks import Hook
-from robust_helpers import LogLines
+from robust_helpers import LogLines, SignalAt
 from toy_runner import toy_runner
 
 import mmuniformer  # noqa: F401
 from mmuniformer.engine import ExactResumeHook, Preempted, PreemptionHook
-
-
-class SignalAt(Hook):
-    """Send ``signum`` to this process inside iteration ``at`` (1-based),
-    after the batch was drawn and before the step."""
-
-    def __init__(self, at, signum):
-        self.at, self.signum = at, signum
-
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
-        if runner.iter + 1 == self.at:
-            os.kill(os.getpid(), self.signum)
 
 
 def _run(work, resume=False, extra=()):
@@ -54,7 +41,7 @@ def test_signal_saves_and_resume_is_bit_identical(tmp_path, name):
     want = _weights(reference)
 
     work = tmp_path / 'preempted'
-    runner = _run(work, extra=[SignalAt(5, signum)])  # epoch 2, batch 2
+    runner = _run(work, extra=[SignalAt(5, name)])  # epoch 2, batch 2
     with LogLines(runner.logger) as lines, pytest.raises(Preempted) as info:
         runner.train()
     assert info.value.code == 128 + signum
@@ -90,8 +77,7 @@ def test_without_the_hook_sigterm_kills_the_run(tmp_path):
     code = f'''
 import os, signal, sys
 sys.path.insert(0, {osp.dirname(osp.dirname(__file__))!r})
-from mmengine.hooks import Hook
-from robust_helpers import LogLines
+from robust_helpers import LogLines, SignalAt
 from toy_runner import toy_runner
 class SignalAt(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
