@@ -1,8 +1,9 @@
 """Work-arounds for the released OpenMMLab packages on today's stack.
 
-Each fix is one function, applied once by ``import mmuniformer`` (every
-mmuniformer config imports it through ``custom_imports``), and each has a
-test in ``tests/test_compat`` that fails without it.
+Each fix is one function with its reason here and a test in
+``tests/test_compat`` that fails without it. The three below are applied by
+``import mmuniformer`` (every mmuniformer config imports it through
+``custom_imports``):
 
 1. :func:`fix_mmaction_missing_drn` -- the mmaction2 1.2.0 wheel lacks
    ``mmaction/models/localizers/drn/`` (the folder has no ``__init__.py``
@@ -30,21 +31,30 @@ test in ``tests/test_compat`` that fails without it.
    OpenCV ``draw_circles`` gets a scalar radius. Importing mmpose's
    visualisers takes seconds, so the patch is applied when that module is
    first imported (or at once if it already is), not by importing it.
-4. :func:`fix_mmengine_cpu_distributed` -- mmengine 0.10.7's
-   ``_init_dist_pytorch`` calls ``torch.cuda.set_device(LOCAL_RANK)``
-   unconditionally, so ``--launcher pytorch`` dies on a machine without a
-   GPU (``Found no NVIDIA driver``) even with the gloo backend, and the
-   Runner wraps the model in ``MMDistributedDataParallel(device_ids=
-   [LOCAL_RANK])``, which PyTorch refuses for a CPU module. Without CUDA we
-   skip ``set_device``, use gloo (nccl needs GPUs; said in the log) and give
-   DDP ``device_ids=None``; with CUDA nothing changes. Training is still
-   PyTorch DDP through MMEngine.
-5. :func:`fix_mmengine_atomic_checkpoint_writes` -- mmengine writes
-   checkpoints (and ``last_checkpoint``) with ``open(path, 'wb')`` in
-   ``LocalBackend.put``/``put_text``: a kill during the write leaves a
-   truncated file under the final name, which ``--resume`` then picks.
-   The local backend now writes a temporary file in the same folder and
-   ``os.replace``-s it, so the final name is the old or the whole new file.
+
+Why these three, and only these, run at import: each makes a broken host
+*importable or usable as documented* and changes no runner behaviour -- (1)
+replaces a module that is missing from the wheel, (2) lets ``torch.load``
+read mmengine's own checkpoint types that torch 2.6 refuses by default (it
+adds plain-data types to torch's allow-list; no loading path changes), (3)
+turns a numpy array into the scalar the drawing call already expects. None
+alters training, checkpoint writing, logging or distributed setup; a config
+that never uses DRN, full checkpoints or pose drawing behaves the same with
+or without them.
+
+Work-arounds that do change runner behaviour are opt-in, where a config asks
+for them:
+
+* CPU data-parallel (mmengine's dist init calls ``torch.cuda.set_device``):
+  ``runner_type = 'mmuniformer.Runner'`` (:mod:`mmuniformer.engine.runner`);
+* atomic checkpoint writes, rotation after the new file is durable:
+  ``default_hooks.checkpoint.type = 'mmuniformer.CheckpointHook'``
+  (:mod:`mmuniformer.engine.hooks.checkpoint_hook`);
+* one-line optimizer / init summaries, known host deprecations dropped:
+  ``default_hooks.quiet_logs = dict(type='mmuniformer.QuietLogsHook')``
+  (:mod:`mmuniformer.quiet_logs`).
+
+The shipped configs' ``_base_`` files set all three.
 """
 import importlib
 import importlib.abc
@@ -232,94 +242,15 @@ def fix_mmpose_keypoint_radius() -> bool:
     return True
 
 
-def _cuda_usable() -> bool:
-    import torch
-    return torch.cuda.is_available()
-
-
-def fix_mmengine_cpu_distributed() -> bool:
-    """CPU (gloo) ``--launcher pytorch`` for mmengine (see module docstring).
-    Returns True when the patch was installed."""
-    import mmengine.dist.utils as dist_utils
-    from mmengine.model import MMDistributedDataParallel
-    original_init = dist_utils._init_dist_pytorch
-    if getattr(original_init, '_mmuniformer_cpu', False):
-        return False
-
-    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
-        accel = (dist_utils.is_mlu_available() or dist_utils.is_npu_available()
-                 or dist_utils.is_musa_available())
-        if _cuda_usable() or accel or init_backend != 'torch':
-            return original_init(backend, init_backend=init_backend,
-                                 **kwargs)
-        if backend != 'gloo':
-            from mmengine.logging import print_log
-            print_log(f'mmuniformer: no CUDA device, using the gloo backend '
-                      f'instead of {backend!r}', logger='current')
-            backend = 'gloo'
-        dist_utils.torch_dist.init_process_group(backend=backend, **kwargs)
-
-    _init_dist_pytorch._mmuniformer_cpu = True
-    dist_utils._init_dist_pytorch = _init_dist_pytorch
-
-    ddp_init = MMDistributedDataParallel.__init__
-
-    def __init__(self, module, detect_anomalous_params=False, **kwargs):
-        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
-        if on_cpu and not _cuda_usable():
-            kwargs['device_ids'] = None
-            kwargs.pop('output_device', None)
-        ddp_init(self, module,
-                 detect_anomalous_params=detect_anomalous_params, **kwargs)
-
-    __init__.__doc__ = ddp_init.__doc__
-    MMDistributedDataParallel.__init__ = __init__
-    return True
-
-
-def atomic_write(path, data, mode: str = 'wb', encoding=None):
-    """Write ``data`` to ``path`` through a temporary file in the same folder
-    and ``os.replace``: ``path`` is either the old or the whole new file."""
-    import os
-    path = str(path)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(path)}.tmp-{os.getpid()}')
-    try:
-        with open(tmp, mode, encoding=encoding) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
-def fix_mmengine_atomic_checkpoint_writes() -> bool:
-    """Atomic ``LocalBackend.put``/``put_text`` (see module docstring)."""
-    from mmengine.fileio.backends.local_backend import LocalBackend
-    if getattr(LocalBackend.put, '_mmuniformer_atomic', False):
-        return False
-
-    def put(self, obj: bytes, filepath) -> None:
-        atomic_write(filepath, obj, 'wb')
-
-    def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
-        atomic_write(filepath, obj, 'w', encoding=encoding)
-
-    for func, name in ((put, 'put'), (put_text, 'put_text')):
-        func._mmuniformer_atomic = True
-        func.__doc__ = getattr(LocalBackend, name).__doc__
-        setattr(LocalBackend, name, func)
-    return True
+IMPORT_TIME_FIXES = (fix_mmaction_missing_drn,
+                     allow_mmengine_checkpoint_globals,
+                     fix_mmpose_keypoint_radius)
 
 
 def apply_all():
-    """Apply every fix once per process."""
-    for fix in (fix_mmaction_missing_drn, allow_mmengine_checkpoint_globals,
-                fix_mmpose_keypoint_radius, fix_mmengine_cpu_distributed,
-                fix_mmengine_atomic_checkpoint_writes):
+    """Apply the import-time fixes (see the module docstring) once per
+    process."""
+    for fix in IMPORT_TIME_FIXES:
         if fix.__name__ not in _APPLIED:
             fix()
             _APPLIED.add(fix.__name__)

@@ -8,18 +8,20 @@ mmengine 0.10.7 writes, for every training run,
 * after ``init_weights`` one ``<param> - <shape>: <how it was initialised>``
   record per parameter straight into the log file (three lines each).
 
-Neither has an option to turn it off. :func:`summarise_paramwise_options`
-and :func:`summarise_init_info` keep the information and print it as one
-line each (counts per setting / per sub-module and initialiser). Set the
-environment variable ``MMUNIFORMER_VERBOSE_LOGS=1`` to get mmengine's
-per-parameter lines back. Applied by ``import mmuniformer``, so every
-config of ours (``custom_imports``) gets it.
-
+Neither has an option to turn it off. :class:`ParamwiseCollector` and
+:func:`install_init_summary` keep the information and print it as one line
+each (counts per setting / per sub-module and initialiser).
 :func:`silence_known_warnings` (Python warnings) and
-:func:`silence_known_log_warnings` (mmengine log records) drop deprecation
+:class:`KnownDeprecationFilter` (mmengine log records) drop deprecation
 notices of the released host packages that a user can do nothing about,
-each listed with its reason. Warnings printed before ``mmuniformer`` is
-imported (``mim`` itself imports ``pkg_resources``) still show.
+each listed with its reason.
+
+Nothing here acts on import: a config asks for it with
+``default_hooks.quiet_logs = dict(type='mmuniformer.QuietLogsHook')``
+(:mod:`mmuniformer.engine.hooks.quiet_logs_hook`; the shipped configs'
+``_base_`` files do), which installs these pieces for one run and removes
+them after it. Set the environment variable ``MMUNIFORMER_VERBOSE_LOGS=1``
+to get mmengine's lines back.
 """
 import logging
 import os
@@ -65,35 +67,13 @@ class KnownDeprecationFilter(logging.Filter):
         return not any(p.search(msg) for p in self.patterns)
 
 
-def silence_known_log_warnings() -> bool:
-    """Every ``MMLogger`` made from now on (and the current one) gets
-    :class:`KnownDeprecationFilter`. Returns False when already applied."""
-    from mmengine.logging import MMLogger
-    original = MMLogger.__init__
-    if getattr(original, '_mmuniformer_quiet', False):
-        return False
-
-    def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        if not _verbose():
-            self.addFilter(KnownDeprecationFilter())
-
-    __init__._mmuniformer_quiet = True
-    MMLogger.__init__ = __init__
-    if MMLogger._instance_dict and not _verbose():
-        current = MMLogger.get_current_instance()
-        if not any(isinstance(f, KnownDeprecationFilter)
-                   for f in current.filters):
-            current.addFilter(KnownDeprecationFilter())
-    return True
-
-
 def _verbose() -> bool:
     return os.environ.get(VERBOSE_ENV, '').lower() in ('1', 'true', 'yes')
 
 
-class _Collect(logging.Filter):
-    """Drops ``paramwise_options`` records and keeps their content."""
+class ParamwiseCollector(logging.Filter):
+    """Drops ``paramwise_options`` records and keeps their content in
+    ``settings`` (``[(param, key, value), ...]``)."""
 
     def __init__(self):
         super().__init__()
@@ -118,36 +98,6 @@ def paramwise_summary(settings) -> str:
             'parameter')
 
 
-def summarise_paramwise_options() -> bool:
-    """Wrap ``DefaultOptimWrapperConstructor.__call__`` (see module
-    docstring). Returns False when already applied."""
-    from mmengine.logging import MMLogger
-    from mmengine.optim.optimizer.default_constructor import \
-        DefaultOptimWrapperConstructor as Ctor
-    original = Ctor.__call__
-    if getattr(original, '_mmuniformer_quiet', False):
-        return False
-
-    def __call__(self, model):
-        if _verbose():
-            return original(self, model)
-        logger = MMLogger.get_current_instance()
-        collect = _Collect()
-        logger.addFilter(collect)
-        try:
-            wrapper = original(self, model)
-        finally:
-            logger.removeFilter(collect)
-        if collect.settings:
-            logger.info(paramwise_summary(collect.settings))
-        return wrapper
-
-    __call__._mmuniformer_quiet = True
-    __call__.__doc__ = original.__doc__
-    Ctor.__call__ = __call__
-    return True
-
-
 def init_summary(module) -> str:
     """One line: per top-level sub-module, how many parameter tensors got
     which initialisation (from mmengine's ``_params_init_info``)."""
@@ -168,46 +118,46 @@ def init_summary(module) -> str:
             f'tensors; ' + '; '.join(parts))
 
 
-def summarise_init_info() -> bool:
-    """Replace ``BaseModule._dump_init_info`` by one summary line (see
-    module docstring). Returns False when already applied."""
+def install_init_summary():
+    """Make ``BaseModule._dump_init_info`` write :func:`init_summary` (one
+    line) instead of three lines per parameter; returns the function that
+    puts mmengine's back. For the span of one run (``QuietLogsHook``)."""
     from mmengine.dist import master_only
     from mmengine.logging import MMLogger
     from mmengine.model.base_module import BaseModule
-    original = BaseModule._dump_init_info
-    if getattr(original, '_mmuniformer_quiet', False):
-        return False
+    original = BaseModule.__dict__['_dump_init_info']
 
     @master_only
     def _dump_init_info(self):
-        if _verbose():
-            return original(self)
         MMLogger.get_current_instance().info(init_summary(self))
 
-    _dump_init_info._mmuniformer_quiet = True
     BaseModule._dump_init_info = _dump_init_info
-    return True
+
+    def uninstall():
+        if BaseModule.__dict__.get('_dump_init_info') is _dump_init_info:
+            BaseModule._dump_init_info = original
+    return uninstall
 
 
-def silence_known_warnings() -> int:
+def silence_known_warnings() -> list:
     """Ignore the warnings of :data:`KNOWN_WARNINGS` (their reasons are in
-    the table). Returns how many filters were added."""
-    if _verbose():
-        return 0
+    the table). Returns the filters added, for :func:`restore_warnings`."""
+    added = []
     for message, category, module, _ in KNOWN_WARNINGS:
         warnings.filterwarnings('ignore', message=message, category=category,
                                 module=module)
-    return len(KNOWN_WARNINGS)
+        added.append(warnings.filters[0])
+    return added
 
 
-def apply_all() -> None:
-    """Patch mmengine when (or if already) its modules are imported, so
-    that ``import mmuniformer`` stays cheap."""
-    from .compat import patch_after_import
-    patch_after_import('mmengine.optim.optimizer.default_constructor',
-                       lambda module: summarise_paramwise_options())
-    patch_after_import('mmengine.model.base_module',
-                       lambda module: summarise_init_info())
-    patch_after_import('mmengine.logging.logger',
-                       lambda module: silence_known_log_warnings())
-    silence_known_warnings()
+def restore_warnings(added: list) -> None:
+    """Remove the filters :func:`silence_known_warnings` added."""
+    for entry in added:
+        if entry in warnings.filters:
+            warnings.filters.remove(entry)
+    getattr(warnings, "_filters_mutated", lambda: None)()
+
+
+def verbose() -> bool:
+    """Whether ``MMUNIFORMER_VERBOSE_LOGS`` asks for mmengine's lines."""
+    return _verbose()

@@ -6,12 +6,13 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 ``dict(type='mmuniformer.UniFormer3D')``. The prefix also keeps MMAction2's own
 ``UniFormer`` (its test-only port) from ever being built in place of ours.
 """
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
-from mmengine.registry import Registry
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
@@ -20,8 +21,11 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope='mmuniformer',
                           locations=['mmuniformer.engine'])
-# data transforms (decoders, clip augmentation): `mmuniformer.<Name>` in
-# any host's pipeline
+# ``runner_type = 'mmuniformer.Runner'`` (mmuniformer.engine.runner)
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmuniformer',
+                   locations=['mmuniformer.engine.runner'])
+# data transforms (decoders, clip augmentation: ``mmuniformer.<Name>``); importing them imports
+# the host (MMAction2), so only on first use
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='mmuniformer',
                       locations=['mmuniformer.datasets.transforms'])
@@ -29,4 +33,5 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmuniformer',
                     locations=['mmuniformer.datasets.repeat_aug_dataset'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'TRANSFORMS', 'DATASETS']
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'RUNNERS', 'TRANSFORMS',
+           'DATASETS']

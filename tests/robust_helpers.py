@@ -20,6 +20,20 @@ class KillAt(Hook):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+@HOOKS.register_module(name='TestSignalAt', force=True)
+class SignalAt(Hook):
+    """Send signal ``name`` (e.g. ``'SIGTERM'``) to this process inside
+    iteration ``at`` (1-based), after its batch was drawn: a scheduler's
+    preemption notice at a known iteration."""
+
+    def __init__(self, at: int, name: str = 'SIGTERM'):
+        self.at, self.signum = at, getattr(signal, name)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter + 1 == self.at:
+            os.kill(os.getpid(), self.signum)
+
+
 # -- bad videos ---------------------------------------------------------------
 def _mdat(data: bytes):
     """(offset, size) of the top-level ``mdat`` box of an mp4 file."""
@@ -133,3 +147,30 @@ custom_hooks = {custom_hooks}
 {extra}
 """)
     return str(path)
+
+
+# -- log lines ----------------------------------------------------------------
+class LogLines:
+    """``with LogLines(logger) as lines:`` collects the messages (INFO and
+    up) that ``logger`` handles in the block."""
+
+    def __init__(self, logger):
+        import logging
+        self.logger, self.lines = logger, []
+        self.handler = logging.Handler(level=logging.INFO)
+        self.handler.emit = lambda record: self.lines.append(
+            record.getMessage())
+
+    def __enter__(self):
+        self.logger.addHandler(self.handler)
+        return self.lines
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+
+
+def train_logged(runner) -> str:
+    """Train ``runner``; returns its log messages as one text."""
+    with LogLines(runner.logger) as lines:
+        runner.train()
+    return '\n'.join(lines)

@@ -1,5 +1,9 @@
 """mmengine's per-parameter optimizer and init lines become one line each
-(mmuniformer.quiet_logs), and MMUNIFORMER_VERBOSE_LOGS=1 restores them."""
+when a config asks for it (``default_hooks.quiet_logs =
+dict(type='mmuniformer.QuietLogsHook')``, mmuniformer.quiet_logs), and
+MMUNIFORMER_VERBOSE_LOGS=1 restores them. The hook is driven here through
+the stages a Runner calls: built (before the optimizer), ``before_run``
+(before ``init_weights``), ``before_train``, ``after_run``."""
 import logging
 
 import pytest
@@ -9,7 +13,8 @@ from mmengine.model import BaseModule
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-import mmuniformer  # noqa: F401  (applies the summaries)
+import mmuniformer  # noqa: F401
+from mmuniformer.engine import QuietLogsHook
 from mmuniformer.quiet_logs import VERBOSE_ENV
 
 
@@ -54,7 +59,10 @@ def _build_optimizer():
 
 def test_paramwise_options_summarised(records, monkeypatch):
     monkeypatch.delenv(VERBOSE_ENV, raising=False)
+    hook = QuietLogsHook()  # the Runner builds hooks, then the optimizer
     wrapper = _build_optimizer()
+    hook.before_run()
+    hook.after_run()
     decays = [g['weight_decay'] for g in wrapper.optimizer.param_groups]
     # settings still applied: 2 linear biases + LN weight/bias lose decay
     assert sorted(decays) == [0.] * 4 + [0.05] * 2
@@ -68,7 +76,9 @@ def test_paramwise_options_summarised(records, monkeypatch):
 
 def test_verbose_env_restores_per_parameter_lines(records, monkeypatch):
     monkeypatch.setenv(VERBOSE_ENV, '1')
+    hook = QuietLogsHook()
     _build_optimizer()
+    hook.before_run()
     assert len([r for r in records
                 if r.startswith('paramwise_options --')]) == 4
 
@@ -78,7 +88,10 @@ def test_init_info_is_one_line(records, monkeypatch, tmp_path):
     net = _Net()
     net.head.init_cfg = None
     net.init_cfg = dict(type='Constant', val=0.5, layer='Linear')
+    hook = QuietLogsHook()
+    hook.before_run()
     net.init_weights()
+    hook.before_train()
     lines = [r for r in records if 'init_weights of _Net' in r]
     assert len(lines) == 1, records
     assert '6 parameter tensors' in lines[0]
@@ -87,6 +100,16 @@ def test_init_info_is_one_line(records, monkeypatch, tmp_path):
     assert 'head: 2 (weight, bias) ConstantInit: val=0.5' in lines[0]
     assert not [r for r in records if ' - torch.Size(' in r]
     assert torch.all(net.head.weight == 0.5)
+    hook.after_run()
+
+
+def test_without_the_hook_mmengine_logs_are_unchanged(records, monkeypatch):
+    """Nothing is summarised by the import alone (issue 17)."""
+    monkeypatch.delenv(VERBOSE_ENV, raising=False)
+    _build_optimizer()
+    assert len([r for r in records
+                if r.startswith('paramwise_options --')]) == 4
+    assert not [r for r in records if r.startswith('paramwise_cfg:')]
 
 
 def test_known_host_deprecation_log_warnings_dropped(monkeypatch):
@@ -99,23 +122,29 @@ def test_known_host_deprecation_log_warnings_dropped(monkeypatch):
                                    log_level='INFO')
     handler = _Records()
     logger.addHandler(handler)
+    hook = QuietLogsHook()
     FileClient('disk')
     print_log('something else is deprecated', logger=logger.instance_name,
               level=logging.WARNING)
-    logger.removeHandler(handler)
     assert handler.lines == ['something else is deprecated']
+    hook.after_run()  # the run is over: the host's notices show again
+    FileClient('disk')
+    logger.removeHandler(handler)
+    assert len(handler.lines) > 1 and 'FileClient' in handler.lines[1]
 
 
 @pytest.mark.parametrize('verbose', ['', '1'])
 def test_known_python_deprecation_warnings_filtered(verbose):
     """In a fresh process (pytest restores warning filters after
     collection): the GradScaler notice AmpOptimWrapper triggers is gone
-    after ``import mmuniformer``, back with MMUNIFORMER_VERBOSE_LOGS=1;
-    other warnings pass."""
+    once the hook is built, back with MMUNIFORMER_VERBOSE_LOGS=1; other
+    warnings pass."""
     import os
     import subprocess
     import sys
     code = ('import mmuniformer, torch, warnings\n'
+            'from mmuniformer.engine import QuietLogsHook\n'
+            'QuietLogsHook()\n'
             'torch.cuda.amp.GradScaler(enabled=False)\n'
             'warnings.warn("another FutureWarning", FutureWarning)\n')
     env = dict(os.environ, **{VERBOSE_ENV: verbose})

@@ -46,16 +46,84 @@ def _ann(tmp_path, root, names, file='list.txt'):
     return str(path)
 
 
-def _dataset(ann, root, skip=False, raw=None):
+def _dataset(ann, root, skip=False, raw=None, hook=True, split='train'):
     from mmaction.registry import DATASETS
     init_default_scope('mmaction')
     cfg = Config.fromfile(MOTION_CFG)
-    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg = cfg[f'{split}_dataloader'].dataset
     ds_cfg.update(ann_file=ann, data_prefix=dict(video=root))
     dataset = DATASETS.build(ds_cfg)
-    BadVideoHook(max_bad_fraction=1.)._install(
-        SimpleNamespace(dataset=dataset), skip, raw)
+    if hook:
+        BadVideoHook(max_bad_fraction=1.)._install(
+            SimpleNamespace(dataset=dataset), skip, raw)
     return dataset
+
+
+@pytest.mark.parametrize('case', sorted(REASONS))
+def test_bad_video_is_named_without_a_runner(videos, tmp_path, case):
+    """The shipped config's dataset indexed directly (a notebook, a host
+    tool): the pipeline's mmuniformer.DecordInit/DecordDecode name the file
+    (stock MMAction2: ``RuntimeError: Error reading 5000 bytes...``)."""
+    root, good, bad = videos
+    ann = _ann(tmp_path, root, good[:2] + [bad[case]])
+    dataset = _dataset(ann, root, hook=False)
+    assert dataset[0]['inputs'].shape == (1, 3, 8, 64, 64)
+    with pytest.raises(BadVideoError) as info:
+        dataset[2]
+    msg = str(info.value)
+    assert msg.startswith(f'{osp.join(root, bad[case])} cannot be read '
+                          '(Decord'), msg
+    assert REASONS[case] in msg, msg
+    assert info.value.filename == osp.join(root, bad[case])
+    assert info.value.stage in ('DecordInit', 'DecordDecode')
+    assert 'tools/data/check_videos.py' in msg
+    assert 'default_hooks.bad_videos.skip=True' in msg
+
+
+def test_bad_video_error_has_one_home():
+    from mmuniformer.datasets.video_faults import BadVideoError as home
+    assert BadVideoError is home
+
+
+@pytest.mark.parametrize('split', ['val', 'test'])
+def test_skip_never_applies_at_evaluation(videos, tmp_path, split):
+    """skip=True is for training: a bad video at val/test stops, through
+    the hook's val/test install and for any test_mode dataset."""
+    root, good, bad = videos
+    ann = _ann(tmp_path, root, good[:2] + [bad['zero']])
+    hook = BadVideoHook(skip=True, max_bad_fraction=1.)
+    # a val/test list built without test_mode: before_val/test still stop
+    dataset = _dataset(ann, root, hook=False)
+    runner = SimpleNamespace(work_dir=str(tmp_path), **{
+        f'{split}_dataloader': SimpleNamespace(dataset=dataset)})
+    getattr(hook, f'before_{split}')(runner)
+    with pytest.raises(BadVideoError, match='empty file'):
+        dataset.prepare_data(2)
+    # a test_mode dataset stops even when installed for training
+    evaluation = _dataset(ann, root, hook=False, split=split)
+    assert evaluation.test_mode
+    hook._install(SimpleNamespace(dataset=evaluation), True,
+                  str(tmp_path / 'raw.txt'))
+    with pytest.raises(BadVideoError, match='empty file'):
+        evaluation.prepare_data(2)
+
+
+def test_shipped_recognition_configs_use_the_naming_readers():
+    import glob
+    configs = [c for c in glob.glob(osp.join(
+        REPO, 'configs', 'recognition', '**', '*.py'), recursive=True)
+        if '_base_' not in c]
+    readers = set()
+    for path in configs:
+        cfg = Config.fromfile(path)
+        for split in ('train', 'val', 'test'):
+            loader = cfg.get(f'{split}_dataloader')
+            if not loader:
+                continue
+            for step in loader.dataset.get('pipeline', []):
+                if step['type'].endswith(('DecordInit', 'DecordDecode')):
+                    readers.add(step['type'])
+    assert readers == {'mmuniformer.DecordInit', 'mmuniformer.DecordDecode'}
 
 
 @pytest.mark.parametrize('case', sorted(REASONS))

@@ -1,7 +1,8 @@
 """Data-parallel training with several processes on CPU (gloo), launched the
 stock ways (torchrun / `mim train --launcher pytorch --gpus 2`): ranks end
 bit-identical and equal to the saved checkpoint. mmengine 0.10.7 calls
-torch.cuda.set_device in its dist init; the compat fix makes it work."""
+torch.cuda.set_device in its dist init; the configs' ``runner_type =
+'mmuniformer.Runner'`` makes it work (the import alone changes nothing)."""
 import os
 import os.path as osp
 import socket
@@ -48,35 +49,47 @@ def _assert_ranks_equal_checkpoint(work_dir, ckpt, buffers=True):
 
 DIST_INIT = r"""
 import os, sys, torch
-if sys.argv[1] == 'fix':
-    import mmuniformer
-from mmengine.dist import init_dist, get_world_size
-from mmengine.model import MMDistributedDataParallel
 os.environ.update(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
                   MASTER_ADDR='127.0.0.1', MASTER_PORT=sys.argv[2])
-init_dist('pytorch', backend='nccl')  # what the configs ask for
-model = MMDistributedDataParallel(module=torch.nn.Linear(2, 1),
-                                  device_ids=[0])  # what the Runner passes
+import mmuniformer  # changes nothing by itself
+from mmengine.dist import get_world_size
+if sys.argv[1] == 'fix':  # what runner_type='mmuniformer.Runner' does
+    from mmuniformer.engine.runner import Runner
+    from toy_runner import toy_runner
+    runner = toy_runner(sys.argv[3], 1, runner_cls=Runner,
+                        launcher='pytorch',
+                        env_cfg=dict(dist_cfg=dict(backend='nccl')))
+    print('wrapped in', type(runner.model).__name__)
+else:  # mmengine's Runner steps, as the configs ask for them
+    from mmengine.dist import init_dist
+    from mmengine.model import MMDistributedDataParallel
+    init_dist('pytorch', backend='nccl')
+    model = MMDistributedDataParallel(module=torch.nn.Linear(2, 1),
+                                      device_ids=[0])
 print('world', get_world_size(), torch.distributed.get_backend())
 """
 
 
 @pytest.mark.parametrize('mode', ['stock', 'fix'])
-def test_mmengine_dist_init_on_cpu_needs_the_fix(mode):
+def test_mmengine_dist_init_on_cpu_needs_the_fix(mode, tmp_path):
     """mmengine's dist init and DDP wrapping as the Runner calls them, in a
-    clean interpreter: without mmuniformer they fail on a machine without
-    a GPU, with it they run on gloo (CPU DDP, device_ids=None)."""
+    clean interpreter: with mmengine's Runner steps they fail on a machine
+    without a GPU (also after ``import mmuniformer``), with
+    ``mmuniformer.Runner`` they run on gloo (CPU DDP, device_ids=None)."""
     if mode == 'stock' and torch.cuda.is_available():
         pytest.skip('the bug shows only on a machine without a GPU')
     res = subprocess.run([sys.executable, '-c', DIST_INIT, mode,
-                          str(_port())], env=subprocess_env(),
+                          str(_port()), str(tmp_path)], env=subprocess_env(),
                          capture_output=True, text=True, timeout=120)
     if mode == 'stock':
         assert res.returncode != 0
         assert 'Found no NVIDIA driver' in res.stderr, res.stderr[-2000:]
     else:
         assert res.returncode == 0, res.stderr[-2000:]
+        assert 'wrapped in MMDistributedDataParallel' in res.stdout
         assert res.stdout.strip().endswith('world 1 gloo')
+        assert "using the gloo backend instead of 'nccl'" in \
+            res.stdout + res.stderr
 
 
 def test_video_config_with_mim_train_two_processes(tmp_path):

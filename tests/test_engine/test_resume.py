@@ -2,8 +2,9 @@
 with ``--resume`` ends with the same weights as an uninterrupted run (max
 abs diff 0, deterministic=True, CPU, generated videos, the pipeline's random
 crops drawn in the main process), also when the latest checkpoint was left
-truncated; and a kill during a checkpoint write never leaves a truncated
-file under the final name."""
+truncated; a run preempted by SIGTERM mid-epoch exits 143 after saving and
+resumes mid-epoch to the same weights; and a kill during a checkpoint write
+never leaves a truncated file under the final name."""
 import glob
 import os
 import os.path as osp
@@ -19,10 +20,12 @@ import mmuniformer  # noqa: F401
 from mmuniformer.datasets import make_motion_dataset
 from robust_helpers import subprocess_env, train_script, write_motion_cfg
 
-def write_cfg(path, root, ann, kill=None, epochs=3):
+def write_cfg(path, root, ann, kill=None, epochs=3, signal_at=None):
     hooks = "[dict(type='mmuniformer.OfficialCheckpointHook')"
     if kill:
         hooks += f", dict(type='TestKillAt', epoch={kill[0]}, batch={kill[1]})"
+    if signal_at:
+        hooks += f", dict(type='TestSignalAt', at={signal_at})"
     return write_motion_cfg(
         path, root, ann, batch_size=4, max_epochs=epochs,
         custom_hooks=hooks + ']',
@@ -42,30 +45,39 @@ def motion(tmp_path_factory):
     return root, anns['train']
 
 
+@pytest.fixture(scope='module')
+def reference(motion, tmp_path_factory):
+    """The uninterrupted 3-epoch run, here (same Config -> Runner path as
+    the train script): (config path, final checkpoint)."""
+    from mmengine.config import Config
+    from mmengine.registry import RUNNERS
+    root, ann = motion
+    folder = tmp_path_factory.mktemp('reference')
+    full = write_cfg(folder / 'full.py', root, ann)
+    cfg = Config.fromfile(full)
+    cfg.work_dir = str(folder / 'full')
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as OMP_NUM_THREADS=1 in the subprocesses
+    try:
+        RUNNERS.build(cfg).train()
+    finally:
+        torch.use_deterministic_algorithms(False)
+        torch.set_num_threads(threads)
+    return full, folder / 'full' / 'epoch_3.pth'
+
+
 def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
+                                                            reference,
                                                             tmp_path):
     root, ann = motion
     script = train_script()
-    full = write_cfg(tmp_path / 'full.py', root, ann)
+    full, final = reference
     killed = write_cfg(tmp_path / 'killed.py', root, ann, kill=(3, 2))
     killed_run = subprocess.Popen(
         [sys.executable, script, killed, '--work-dir',
          str(tmp_path / 'killed')], env=subprocess_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
-    # the uninterrupted reference meanwhile, here (same Config -> Runner
-    # path as the train script)
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(full)
-    cfg.work_dir = str(tmp_path / 'full')
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as OMP_NUM_THREADS=1 in the subprocesses
-    try:
-        Runner.from_cfg(cfg).train()
-    finally:
-        torch.use_deterministic_algorithms(False)
-        torch.set_num_threads(threads)
     out = killed_run.communicate(timeout=300)[0]
     assert killed_run.returncode == -signal.SIGKILL, out[-3000:]
     work = tmp_path / 'killed'
@@ -87,8 +99,7 @@ def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
         f'{work / "epoch_1.pth"}' in log
     assert 'restored the python, numpy and torch random generator' in log
 
-    ref, got = weights(tmp_path / 'full' / 'epoch_3.pth'), weights(
-        work / 'epoch_3.pth')
+    ref, got = weights(final), weights(work / 'epoch_3.pth')
     assert ref.keys() == got.keys()
     diff = max((ref[k].double() - got[k].double()).abs().max().item()
                for k in ref if ref[k].is_floating_point())
@@ -98,9 +109,37 @@ def test_sigkill_then_resume_from_truncated_latest_is_exact(motion,
     assert any(not torch.equal(first[k], ref[k]) for k in ref)
 
 
+def test_sigterm_mid_epoch_saves_and_resumes_exactly(motion, reference,
+                                                     tmp_path):
+    """The demo config, preempted at iteration 3 (epoch 2, batch 1 of 2):
+    exit 143 with the line, --resume continues at batch 2 of epoch 2."""
+    root, ann = motion
+    script = train_script()
+    full, final = reference
+    cfg = write_cfg(tmp_path / 'term.py', root, ann, signal_at=3)
+    work = tmp_path / 'term'
+    res = subprocess.run([sys.executable, script, cfg, '--work-dir',
+                          str(work)], env=subprocess_env(),
+                         capture_output=True, text=True, timeout=300)
+    log = res.stdout + res.stderr
+    assert res.returncode == 143, log[-3000:]
+    saved = work / 'preempt_iter_3.pth'
+    assert ('Preempted by SIGTERM: stopped after iteration 3 (epoch 2, '
+            f'batch 1 of 2) and saved the resumable checkpoint {saved}; '
+            'continue with --resume.') in log
+    res = subprocess.run([sys.executable, script, full, '--work-dir',
+                          str(work), '--resume'], env=subprocess_env(),
+                         capture_output=True, text=True, timeout=300)
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log[-3000:]
+    assert 'continuing epoch 2 after batch 1 of 2' in log
+    ref, got = weights(final), weights(work / 'epoch_3.pth')
+    assert all(torch.equal(ref[k], got[k]) for k in ref)
+
+
 WRITER = r'''
 import sys, torch
-import mmuniformer
+from mmuniformer.engine.hooks.checkpoint_hook import ATOMIC_BACKEND
 from mmengine.runner.checkpoint import save_checkpoint
 state = {"w": torch.arange(4_000_000, dtype=torch.float32)}
 print("ready", flush=True)
@@ -108,14 +147,17 @@ i = 0
 while True:
     i += 1
     state["step"] = torch.tensor(i)
-    save_checkpoint(state, sys.argv[1])
+    # what mmuniformer.CheckpointHook passes (its default backend_args)
+    save_checkpoint(state, sys.argv[1],
+                    backend_args=dict(backend=ATOMIC_BACKEND))
 '''
 
 
 def test_kill_during_checkpoint_write_leaves_no_truncated_file(tmp_path):
     """SIGKILL a process that keeps saving a 16 MB checkpoint through
-    mmengine's save_checkpoint; the file under the final name is always
-    complete (only a leftover temporary file may be partial)."""
+    mmengine's save_checkpoint with mmuniformer.CheckpointHook's atomic
+    backend; the file under the final name is always complete (only a
+    leftover temporary file may be partial, removed at the next start)."""
     target = tmp_path / 'epoch_1.pth'
     for delay in (0.8, ):
         proc = subprocess.Popen([sys.executable, '-c', WRITER, str(target)],

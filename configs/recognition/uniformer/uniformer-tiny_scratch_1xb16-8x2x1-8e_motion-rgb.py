@@ -25,18 +25,18 @@ model = dict(
 sampling = dict(clip_len=8, frame_interval=2, num_clips=1,
                 out_of_bound_opt='repeat_last')
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='SampleFrames', **sampling),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='RandomResizedCrop', area_range=(0.6, 1.)),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='mmuniformer.DecordInit'),
     dict(type='SampleFrames', test_mode=True, **sampling),
-    dict(type='DecordDecode'),
+    dict(type='mmuniformer.DecordDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
@@ -85,7 +85,8 @@ param_scheduler = [
          by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)
 ]
 default_hooks = dict(
-    checkpoint=dict(interval=4, max_keep_ckpts=1, save_best='acc/top1',
+    checkpoint=dict(type='mmuniformer.CheckpointHook',
+                    interval=4, max_keep_ckpts=1, save_best='acc/top1',
                     rule='greater'),
     logger=dict(interval=5),
     # training that survives (docs/advanced_guides/robust_training.md):
@@ -98,6 +99,12 @@ default_hooks = dict(
     # --cfg-options default_hooks.bad_videos.skip=True
     bad_videos=dict(type='mmuniformer.BadVideoHook', skip=False,
                     max_bad_fraction=0.01),
+    # checkpoints never lost, SIGTERM/SIGUSR1 save and stop, one run per
+    # work_dir, one-line optimizer/init logs
+    # (docs/advanced_guides/robust_training.md)
+    preemption=dict(type='mmuniformer.PreemptionHook'),
+    run_lock=dict(type='mmuniformer.RunLockHook'),
+    quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
 )
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

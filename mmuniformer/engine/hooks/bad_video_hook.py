@@ -1,11 +1,13 @@
-"""Bad videos: named by default, skipped on request (MMAction2 datasets).
+"""Bad videos: skipped on request in the training loop (MMAction2 datasets).
 
-MMAction2's ``VideoDataset``/``RepeatAugDataset`` let a decoder error escape
-with no file name (``RuntimeError: Error reading 0 bytes``), and mmengine's
-``BaseDataset`` only refetches another sample when ``prepare_data`` returns
-None (its ``max_refetch`` mechanism), which MMAction2's loaders never do.
-:class:`BadVideoHook` wraps ``prepare_data`` of the datasets a Runner uses
-(whatever their class: ``VideoDataset``, ``RepeatAugDataset``, ...):
+The readers name an unreadable video themselves, with or without a Runner
+(``mmuniformer.DecordInit`` / ``DecordDecode`` raise
+:class:`~mmuniformer.datasets.video_faults.BadVideoError`). Skipping is a
+training decision: mmengine's ``BaseDataset`` only refetches another sample
+when ``prepare_data`` returns None (its ``max_refetch`` mechanism), which
+MMAction2's loaders never do. :class:`BadVideoHook` wraps ``prepare_data``
+of the datasets a Runner uses (whatever their class: ``VideoDataset``,
+``RepeatAugDataset``, ...) and adds the annotation line to the message:
 
 * default (``skip=False``): the first video that cannot be read stops the run
   with :class:`BadVideoError` naming the file, its annotation line and the
@@ -30,27 +32,26 @@ to the last frame, so frame order is kept (3 frames, 8 x 2 ->
 (``[0 2 1 0 2 1 0 2]``) and scrambles the order.
 """
 import os.path as osp
-from typing import List, Optional
+from typing import Optional
 
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger, print_log
 
-from ...datasets.video_faults import decoder_reason
+from ...datasets.video_faults import (CLEAN_HINT, SKIP_HINT, BadVideoError,
+                                      video_reason)
 from ...registry import HOOKS
+from ..utils import inner_datasets
 
 SKIP_LOG = 'skipped_videos.txt'
 _RAW_LOG = '.skipped_videos.raw'
 
 
-class BadVideoError(RuntimeError):
-    """A video of the annotation list cannot be opened or decoded."""
-
-
 def _reader_failed(exc: BaseException) -> bool:
     """True when the exception comes from a frame reader (``*Init`` /
-    ``*Decode`` transform) or is a missing file."""
-    if isinstance(exc, FileNotFoundError):
+    ``*Decode`` transform, or a BadVideoError they raised) or is a missing
+    file."""
+    if isinstance(exc, (FileNotFoundError, BadVideoError)):
         return True
     tb = exc.__traceback__
     while tb is not None:
@@ -63,11 +64,9 @@ def _reader_failed(exc: BaseException) -> bool:
 
 
 def _reason(exc: BaseException, filename: Optional[str]) -> str:
-    if filename and not osp.exists(filename):
-        return 'file not found'
-    if filename and osp.isfile(filename) and osp.getsize(filename) == 0:
-        return 'empty file (0 bytes)'
-    return decoder_reason(exc)
+    if isinstance(exc, BadVideoError) and exc.reason:
+        return exc.reason
+    return video_reason(exc, filename)
 
 
 def annotation_line(ann_file: str, filename: str,
@@ -109,8 +108,6 @@ class GuardedPrepare:
         self.current = filename
         try:
             return self.func(self.dataset, idx)
-        except BadVideoError:
-            raise
         except Exception as exc:  # noqa: BLE001 - re-raised with a name
             prefix = (getattr(self.dataset, 'data_prefix', None) or {}).get(
                 'video')
@@ -119,14 +116,13 @@ class GuardedPrepare:
             reason = _reason(exc, filename)
             if not (self.skip and _reader_failed(exc)):
                 hint = ('' if not _reader_failed(exc) or self.skip else
-                        ' Remove it from the list (tools/data/check_videos.py'
-                        ' writes a cleaned list) or skip unreadable videos '
-                        'with --cfg-options default_hooks.bad_videos.skip='
-                        'True.')
+                        f' {CLEAN_HINT} or {SKIP_HINT}.')
                 stage = ('cannot be read' if _reader_failed(exc) else
                          'failed in the data pipeline')
-                raise BadVideoError(f'{filename} ({where}) {stage}: {reason}.'
-                                    + hint) from exc
+                raise BadVideoError(
+                    f'{filename} ({where}) {stage}: {reason}.' + hint,
+                    filename=filename, reason=reason,
+                    stage=getattr(exc, 'stage', None)) from exc
             self._record(filename, where, reason)
             return None
 
@@ -176,15 +172,6 @@ class WarnShortClip:
         return repr(self.transform)
 
 
-def _datasets(dataset) -> List:
-    """The datasets inside wrappers (RepeatDataset, ConcatDataset, ...)."""
-    if hasattr(dataset, 'datasets'):
-        return [d for sub in dataset.datasets for d in _datasets(sub)]
-    if hasattr(dataset, 'dataset') and not hasattr(dataset, 'prepare_data'):
-        return _datasets(dataset.dataset)
-    return [dataset] if hasattr(dataset, 'prepare_data') else []
-
-
 @HOOKS.register_module()
 class BadVideoHook(Hook):
     """Name or skip unreadable videos (see the module docstring).
@@ -205,7 +192,7 @@ class BadVideoHook(Hook):
         self._offset = 0
 
     def _install(self, loader, skip, raw_log):
-        for dataset in _datasets(getattr(loader, 'dataset', None)):
+        for dataset in inner_datasets(getattr(loader, 'dataset', None)):
             if isinstance(dataset.__dict__.get('prepare_data'),
                           GuardedPrepare):
                 continue

@@ -17,6 +17,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
 from ...registry import HOOKS
+from ..utils import is_training
 
 
 class NonFiniteError(RuntimeError):
@@ -137,10 +138,7 @@ class NonFiniteCheckHook(Hook):
         self._check_weights(runner, f'at the end of epoch {runner.epoch + 1}')
 
     def after_val_epoch(self, runner, metrics=None):
-        from mmengine.runner import BaseLoop
-        # only while training (a standalone val/test leaves _train_loop a
-        # config dict or None)
-        if isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+        if is_training(runner):  # not in a standalone val / test
             self._check_weights(runner, 'at validation')
 
     def before_save_checkpoint(self, runner, checkpoint):

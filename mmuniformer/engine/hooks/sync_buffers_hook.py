@@ -1,9 +1,10 @@
 """Buffers (BN statistics) averaged over ranks before every checkpoint."""
 from mmengine.dist import all_reduce_params
-from mmengine.hooks import CheckpointHook
 from mmengine.hooks import SyncBuffersHook as MMEngineSyncBuffersHook
 
 from ...registry import HOOKS
+from ..utils import saves_after_iter
+
 
 @HOOKS.register_module()
 class SyncBuffersHook(MMEngineSyncBuffersHook):
@@ -19,12 +20,5 @@ class SyncBuffersHook(MMEngineSyncBuffersHook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
-        if not self.distributed:
-            return
-        for hook in runner.hooks:
-            if not isinstance(hook, CheckpointHook) or hook.by_epoch:
-                continue
-            if self.every_n_train_iters(runner, hook.interval) or (
-                    hook.save_last and self.is_last_train_iter(runner)):
-                all_reduce_params(runner.model.buffers(), op='mean')
-                return
+        if self.distributed and saves_after_iter(runner, self):
+            all_reduce_params(runner.model.buffers(), op='mean')

@@ -36,6 +36,8 @@ _base_ = [
 custom_imports = dict(
     imports=['mmuniformer', 'mmuniformer.models.heads.cls_heads'],
     allow_failed_imports=False)
+# mmengine's Runner that also runs --launcher pytorch without a GPU (gloo)
+runner_type = 'mmuniformer.Runner'
 
 base_lr = 1e-3
 warmup_lr = 1e-6
@@ -102,7 +104,14 @@ train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 auto_scale_lr = dict(base_batch_size=1024)
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
-                    save_best='auto'))
+    checkpoint=dict(type='mmuniformer.CheckpointHook', interval=1,
+                    max_keep_ckpts=3, save_best='auto'),
+    # checkpoints never lost, SIGTERM/SIGUSR1 save and stop, one run per
+    # work_dir, one-line optimizer/init logs
+    # (docs/advanced_guides/robust_training.md)
+    preemption=dict(type='mmuniformer.PreemptionHook'),
+    run_lock=dict(type='mmuniformer.RunLockHook'),
+    quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
+)
 # official ImageNet files load as shipped (load_from / mim test --checkpoint)
 custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook')]

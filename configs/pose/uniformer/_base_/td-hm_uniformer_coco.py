@@ -9,6 +9,8 @@
 # and model.head.decoder.
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
+# mmengine's Runner that also runs --launcher pytorch without a GPU (gloo)
+runner_type = 'mmuniformer.Runner'
 # Official mmpose 0.x checkpoints (keypoint_head.*) work as they are with
 # `load_from` / `mim test --checkpoint`: converted while loading.
 custom_hooks = [
@@ -49,13 +51,20 @@ auto_scale_lr = dict(base_batch_size=1024)
 
 # hooks
 default_hooks = dict(
-    checkpoint=dict(save_best='coco/AP', rule='greater'),
+    checkpoint=dict(type='mmuniformer.CheckpointHook',
+                    save_best='coco/AP', rule='greater'),
     # training that survives (docs/advanced_guides/robust_training.md):
     # stop at the first non-finite loss / grad norm, never checkpoint
     # non-finite weights; exact --resume (generator states), fallback to
     # the newest readable checkpoint
     nonfinite=dict(type='mmuniformer.NonFiniteCheckHook'),
     resume=dict(type='mmuniformer.ExactResumeHook'),
+    # checkpoints never lost, SIGTERM/SIGUSR1 save and stop, one run per
+    # work_dir, one-line optimizer/init logs
+    # (docs/advanced_guides/robust_training.md)
+    preemption=dict(type='mmuniformer.PreemptionHook'),
+    run_lock=dict(type='mmuniformer.RunLockHook'),
+    quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
 )
 
 # codec settings (blur_kernel_size = the official modulate_kernel, used only

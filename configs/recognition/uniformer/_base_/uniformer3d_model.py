@@ -3,6 +3,8 @@
 # Multi-view test scores are averaged as raw logits ('score'), which ranks
 # classes exactly like the official sum of logits.
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
+# mmengine's Runner that also runs --launcher pytorch without a GPU (gloo)
+runner_type = 'mmuniformer.Runner'
 
 num_classes = 400
 model = dict(

@@ -36,7 +36,8 @@ param_scheduler = [
 ]
 
 default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='auto'),
+    checkpoint=dict(type='mmuniformer.CheckpointHook',
+                    interval=1, max_keep_ckpts=3, save_best='auto'),
     logger=dict(interval=100),
     # training that survives (docs/advanced_guides/robust_training.md):
     # stop at the first non-finite loss / grad norm, never checkpoint
@@ -48,6 +49,12 @@ default_hooks = dict(
     # --cfg-options default_hooks.bad_videos.skip=True
     bad_videos=dict(type='mmuniformer.BadVideoHook', skip=False,
                     max_bad_fraction=0.01),
+    # checkpoints never lost, SIGTERM/SIGUSR1 save and stop, one run per
+    # work_dir, one-line optimizer/init logs
+    # (docs/advanced_guides/robust_training.md)
+    preemption=dict(type='mmuniformer.PreemptionHook'),
+    run_lock=dict(type='mmuniformer.RunLockHook'),
+    quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
 )
 
 # auto_scale_lr: base_batch_size is the official total batch in videos per

@@ -11,6 +11,8 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_80k.py'
 ]
 custom_imports = dict(imports=['mmuniformer'], allow_failed_imports=False)
+# mmengine's Runner that also runs --launcher pytorch without a GPU (gloo)
+runner_type = 'mmuniformer.Runner'
 
 crop_size = (512, 512)
 max_iters = 80000
@@ -107,6 +109,7 @@ test_dataloader = val_dataloader
 auto_scale_lr = dict(enable=False, base_batch_size=32)
 
 default_hooks = dict(
+    checkpoint=dict(type='mmuniformer.CheckpointHook'),
     # training that survives (docs/advanced_guides/robust_training.md):
     # stop at the first non-finite loss / grad norm, never checkpoint
     # non-finite weights; exact --resume (generator states), fallback to
@@ -118,4 +121,10 @@ default_hooks = dict(
     # and our pose configs have it): every rank ends identical to the
     # checkpoint saved at the end
     sync_buffers=dict(type='mmuniformer.SyncBuffersHook'),
+    # checkpoints never lost, SIGTERM/SIGUSR1 save and stop, one run per
+    # work_dir, one-line optimizer/init logs
+    # (docs/advanced_guides/robust_training.md)
+    preemption=dict(type='mmuniformer.PreemptionHook'),
+    run_lock=dict(type='mmuniformer.RunLockHook'),
+    quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
 )
