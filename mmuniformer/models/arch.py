@@ -85,6 +85,15 @@ def stage_channels(arch: Union[str, dict],
     ``[128, 320, 512]``). A built backbone says the same through
     ``out_channels`` / ``feature_info``.
 
+    In an mmengine config the hosts build the backbone and the neck from
+    plain dicts, so nothing the backbone knows reaches the neck's dict.
+    A config can call this function only through an ``import`` written
+    after its ``_base_`` line (mmengine reads a file whose first statement
+    is an import as a new-style lazy config, where ``_base_`` is refused;
+    the imported function itself is dropped from the config). The shipped
+    configs keep literal ``in_channels`` for that reason; the tests check
+    them against ``out_channels``.
+
     Args:
         arch (str | dict): variant name or custom dict, either family.
         out_indices (Sequence[int]): 0-based stages. Default all four.

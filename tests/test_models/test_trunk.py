@@ -291,3 +291,30 @@ def test_no_pretrained_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         UniFormer(TINY)
+
+
+@pytest.mark.parametrize('cls,arch,shape', [BACKBONES[1], BACKBONES[5]],
+                         ids=['classic3d', 'light3d'])
+def test_with_cp_checkpoints_the_counted_blocks(cls, arch, shape,
+                                                monkeypatch):
+    """``with_cp`` counts per stage reach the one stage loop, for the
+    classic and the light stage forward (same gradients are tested in
+    test_uniformer3d / test_light_models; this says it really recomputes)."""
+    from torch.utils import checkpoint
+    calls = []
+    real = checkpoint.checkpoint
+
+    def spy(fn, *args, **kwargs):
+        calls.append(fn)
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, 'checkpoint', spy)
+    model = cls(arch, with_cp=(1, 0, 2, 1)).train()
+    model(torch.randn(*shape, requires_grad=True))
+    want = [model.blocks1[0], model.blocks3[0], model.blocks3[1],
+            model.blocks4[0]]
+    assert len(calls) == 4 and all(a is b for a, b in zip(calls, want))
+    calls.clear()
+    with torch.no_grad():
+        model(torch.randn(*shape))
+    assert calls == []
