@@ -7,10 +7,16 @@ import threading
 import pytest
 import torch
 
-from mmuniformer.models.backbones.light import (PruningMHRABlock, merge_dropped,
-                                      pool_score, resolve_light_arch,
-                                      select_tokens, update_score)
+from mmuniformer.models.arch import resolve_arch
+from mmuniformer.models.layers.pruning import (PruningMHRABlock,
+                                               merge_dropped, pool_score,
+                                               select_tokens, update_score)
 from tests import reference_light as R
+
+
+def resolve_light_arch(arch):
+    return resolve_arch(arch, family='light')
+
 
 SCORE = torch.tensor([[0.1, 0.5, 0.2, 0.9, 0.3]])
 

@@ -2,13 +2,15 @@
 backbone for MMPretrain's ``ImageClassifier``, and the whole official model
 as one module for checking weights and image logits.
 
-Official classification end (reference §3): final BatchNorm ``norm`` ->
+Official classification end: final BatchNorm ``norm`` ->
 mean over tokens -> Linear ``head``; token labeling checkpoints add
 ``0.5 * max over tokens of aux_head(tokens)``. In MMPretrain the mean and
 the Linear are its own ``GlobalAveragePooling`` and ``LinearClsHead``; the
 token-labeling sum is
 :class:`mmuniformer.models.heads.cls_heads.TokenLabelingClsHead`.
 """
+from typing import Sequence, Union
+
 import torch
 from torch import nn
 
@@ -28,24 +30,34 @@ class UniFormerClsBackbone(UniFormer):
     ``norm``) and an ImageNet checkpoint's trunk loads with ``strict=True``.
     MMPretrain has no neck for a lone BatchNorm, hence it lives here.
 
-    Args: as :class:`UniFormer` (``arch``, ``head_dim``, ``drop_path_rate``,
-        ``frozen_stages`` -- 4 also freezes ``norm`` --, ``norm_eval``,
-        ``with_cp``, ``init_cfg``...); ``out_indices`` is always ``(3, )``.
+    To extend the model (e.g. a data-sample hook), override
+    :meth:`forward_features` or :meth:`forward`; modules built in
+    :meth:`_build_extra_layers` (call ``super()`` first) are in place before
+    the stages are frozen.
+
+    Args:
+        arch (str | dict): as :class:`UniFormer`. Default ``'small'``.
+        out_indices (Sequence[int]): must be ``(3, )`` (or ``-1``).
+            Default ``(3, )``.
+        **kwargs: as :class:`UniFormer` (``head_dim``, ``drop_path_rate``,
+            ``frozen_stages`` -- 4 also freezes ``norm`` --, ``norm_eval``,
+            ``with_cp``, ``pretrained``, ``init_cfg``...).
     """
 
-    def __init__(self, arch='small', **kwargs):
-        out_indices = kwargs.pop('out_indices', (3, ))
+    def __init__(self, arch: Union[str, dict] = 'small',
+                 out_indices: Sequence[int] = (3, ), **kwargs):
         if tuple(UniFormer._check_out_indices(out_indices)) != (3, ):
             raise ValueError('UniFormerClsBackbone returns the last stage '
                              f'only (out_indices=(3, )), got {out_indices}')
         super().__init__(arch=arch, out_indices=(3, ), **kwargs)
-        del self.norm4  # the dense backbone's output LN: not in this model
+
+    def _build_extra_layers(self):
+        # the official final BatchNorm instead of the dense backbone's
+        # per-stage output LayerNorms
         self.norm = batch_norm(2, self.embed_dims[-1])
-        self._freeze_stages()  # again, now that ``norm`` exists
 
     def _extra_stage_modules(self, stage):
-        norm = getattr(self, 'norm', None)
-        return [norm] if stage == 3 and norm is not None else []
+        return [self.norm] if stage == 3 else []
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4:
@@ -66,12 +78,15 @@ class UniFormerImageClassifier(UniFormerClsBackbone):
     ``ImageClassifier`` (configs/classification/uniformer/).
 
     Args:
-        num_classes: rows of ``head`` (1000 for ImageNet-1K).
-        token_labeling: add ``aux_head`` (the TL checkpoints' dense head).
-        Other arguments as :class:`UniFormer` (``arch``, ``head_dim``...).
+        arch (str | dict): as :class:`UniFormer`. Default ``'small'``.
+        num_classes (int): rows of ``head``. Default 1000 (ImageNet-1K).
+        token_labeling (bool): add ``aux_head`` (the TL checkpoints' dense
+            head). Default False.
+        **kwargs: as :class:`UniFormerClsBackbone` (``head_dim``...).
     """
 
-    def __init__(self, arch='small', num_classes: int = 1000,
+    def __init__(self, arch: Union[str, dict] = 'small',
+                 num_classes: int = 1000,
                  token_labeling: bool = False, **kwargs):
         super().__init__(arch=arch, **kwargs)
         channels = self.embed_dims[-1]

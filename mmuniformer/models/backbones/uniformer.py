@@ -32,13 +32,19 @@ class UniFormer(UniFormerTrunk):
     conv stem).
 
     Args:
-        arch: ``'small'``, ``'small_plus'`` (S+, conv stem), ``'base'``,
-            ``'base_ls'``, ``'large'`` (layer scale), or a custom dict.
-        head_dim: 64 for the official non-token-labeling S/B weights that
-            every downstream model starts from; 32 for token-labeling S/S+/B.
-        attn_mode / window_size: stage-3 attention (see above).
-        out_indices: default all four stages.
-        See :class:`UniFormerTrunk` for the rest.
+        arch (str | dict): ``'small'``, ``'small_plus'`` (S+, conv stem),
+            ``'base'``, ``'base_ls'``, ``'large'`` (layer scale), or a custom
+            dict. Default ``'small'``.
+        head_dim (int, optional): 64 for the official non-token-labeling
+            S/B weights that every downstream model starts from; 32 for
+            token-labeling S/S+/B. Default None (the variant's).
+        attn_mode (str): stage-3 attention, ``'global'``, ``'window'`` or
+            ``'hybrid'`` (see above). Default ``'global'``.
+        window_size (int): window of the windowed blocks. Default 14.
+        out_indices (Sequence[int]): default all four stages.
+        **kwargs: the other options of :class:`UniFormerTrunk`
+            (``drop_path_rate``, ``frozen_stages``, ``with_cp``,
+            ``pretrained``, ``init_cfg``...).
     """
     ndim = 2
 
@@ -53,10 +59,11 @@ class UniFormer(UniFormerTrunk):
         self.attn_mode = attn_mode
         self.window_size = int(window_size)
         super().__init__(arch=arch, out_indices=out_indices, **kwargs)
+
+    def _build_extra_layers(self):
         for i in self.out_indices:
             self.add_module(f'norm{i + 1}',
                             layer_norm(self.embed_dims[i], BLOCK_LN_EPS))
-        self._freeze_stages()
 
     def _build_patch_embed(self, stage, in_channels, embed_dims):
         if self.arch['conv_stem']:

@@ -26,9 +26,13 @@ class UniFormer3D(UniFormerTrunk):
     maps is returned; the last stage is always the BN-normalised one.
 
     Args:
-        arch: ``'small'``/``'s'``, ``'base'``/``'b'`` or a custom dict.
-        temporal_embed: 3-tap temporal kernels in ``patch_embed2..4``.
-        See :class:`UniFormerTrunk` for the rest.
+        arch (str | dict): ``'small'``/``'s'``, ``'base'``/``'b'`` or a
+            custom dict. Default ``'small'``.
+        temporal_embed (bool): 3-tap temporal kernels in
+            ``patch_embed2..4``. Default False.
+        **kwargs: the options of :class:`UniFormerTrunk` (``head_dim``,
+            ``out_indices=(3, )``, ``drop_path_rate``, ``with_cp``,
+            ``pretrained``, ``init_cfg``...).
     """
     ndim = 3
     allowed_arches = {'small', 'base'}
@@ -37,11 +41,16 @@ class UniFormer3D(UniFormerTrunk):
                  temporal_embed: bool = False, **kwargs):
         self.temporal_embed = temporal_embed
         super().__init__(arch=arch, **kwargs)
-        if self.arch.get('conv_stem') or self.arch.get('layer_scale'):
+
+    def _resolve_arch(self, arch, head_dim):
+        cfg = super()._resolve_arch(arch, head_dim)
+        if cfg['conv_stem'] or cfg['layer_scale']:
             raise ValueError('the video backbone has no conv stem or layer '
                              'scale variants')
+        return cfg
+
+    def _build_extra_layers(self):
         self.norm = batch_norm(3, self.embed_dims[-1])
-        self._freeze_stages()
 
     def _build_patch_embed(self, stage, in_channels, embed_dims):
         if stage == 0:

@@ -352,30 +352,43 @@ class PatchEmbed(nn.Module):
 
 
 class ConvStemEmbed(nn.Module):
-    """Overlapping conv embedding of UniFormer-S+ (2D only), no LayerNorm.
+    """Overlapping conv embedding, no LayerNorm: the S+ stem (2D) and the
+    light models' ``patch_embed1`` (2D and 3D).
 
-    ``first=True`` (``patch_embed1``): ``proj = [conv3x3 s2, BN, GELU,
-    conv3x3 s2, BN]`` with C_out/2 hidden channels, stride 4. Otherwise
-    ``proj = [conv3x3 s2, BN]``, stride 2. Output sizes are ``ceil(S / 2)``
-    per stride-2 conv.
+    ``first=True`` (``patch_embed1``): ``proj = [conv3 s2, BN, GELU,
+    conv3 s2, BN]`` with C_out/2 hidden channels, stride 4. Otherwise
+    ``proj = [conv3 s2, BN]``, stride 2. Output sizes are ``ceil(S / 2)``
+    per stride-2 conv. In 3D the first conv keeps time (stride (1, 2, 2)),
+    so a first stem halves time once (``ceil(T / 2)``).
+
+    Args:
+        in_channels (int): input channels.
+        embed_dims (int): output channels.
+        first (bool): the two-conv stem of ``patch_embed1``.
+        act_cfg (dict): activation between the convs. Default
+            ``dict(type='GELU')``.
+        ndim (int): spatial axes, 2 or 3. Default 2.
     """
 
     def __init__(self, in_channels: int, embed_dims: int, first: bool,
-                 act_cfg: dict = dict(type='GELU')):
+                 act_cfg: dict = dict(type='GELU'), ndim: int = 2):
         super().__init__()
+        conv = conv_nd(ndim)
+        first_stride = 2 if ndim == 2 else (1, 2, 2)
         if first:
             mid = embed_dims // 2
             layers = [
-                nn.Conv2d(in_channels, mid, 3, stride=2, padding=1),
-                batch_norm(2, mid),
+                conv(in_channels, mid, 3, stride=first_stride, padding=1),
+                batch_norm(ndim, mid),
                 build_activation_layer(act_cfg),
-                nn.Conv2d(mid, embed_dims, 3, stride=2, padding=1),
-                batch_norm(2, embed_dims),
+                conv(mid, embed_dims, 3, stride=2, padding=1),
+                batch_norm(ndim, embed_dims),
             ]
         else:
             layers = [
-                nn.Conv2d(in_channels, embed_dims, 3, stride=2, padding=1),
-                batch_norm(2, embed_dims),
+                conv(in_channels, embed_dims, 3, stride=first_stride,
+                     padding=1),
+                batch_norm(ndim, embed_dims),
             ]
         self.proj = nn.Sequential(*layers)
 
