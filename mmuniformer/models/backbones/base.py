@@ -15,6 +15,7 @@ from mmengine.model.weight_init import constant_init, trunc_normal_init
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ...checkpoint.adapter import guard_state_dict_loading
 from ..arch import LAYER_SCALE_INIT, resolve_arch
 from ..layers.blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
 from ..layers.cpu_kernels import set_cpu_kernels
@@ -82,6 +83,7 @@ class UniFormerTrunk(BaseModule):
                  cpu_kernels: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        guard_state_dict_loading(self)  # all-or-nothing load_state_dict
         self.arch = resolve_arch(arch, head_dim, self.allowed_arches)
         depths = self.arch['depths']
         dims = self.arch['embed_dims']

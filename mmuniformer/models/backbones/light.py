@@ -31,6 +31,7 @@ from mmcv.cnn.bricks.drop import DropPath
 from mmengine.model.weight_init import trunc_normal_init
 from torch import nn
 
+from ...checkpoint.adapter import guard_state_dict_loading
 from ...registry import MODELS
 from .base import NUM_STAGES, UniFormerTrunk
 from ..layers.blocks import (BLOCK_LN_EPS, EMBED_LN_EPS, LocalMHRABlock,
@@ -359,6 +360,7 @@ class UniFormerLightTrunk(UniFormerTrunk):
                  init_cfg: Optional[dict] = None):
         # the classic trunk's builder is skipped: its blocks differ
         super(UniFormerTrunk, self).__init__(init_cfg=init_cfg)
+        guard_state_dict_loading(self)  # all-or-nothing load_state_dict
         self.arch = resolve_light_arch(arch)
         if layer_scale_init is not None:
             self.arch['layer_scale'] = float(layer_scale_init)
