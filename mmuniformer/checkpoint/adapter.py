@@ -58,6 +58,7 @@ CONVERTER = 'tools/model_converters/convert_official.py'
 PARTIAL_SWITCH = ("custom_hooks=[dict(type='mmuniformer.OfficialCheckpointHook"
                   "', allow_partial=True)]")
 _TRUSTED = threading.local()
+CHECKED = 'mmuniformer_checked'  # _metadata flag, see mark_checked
 
 # the name this module has exported before
 head_dim_from_checkpoint = recorded_head_dim
@@ -118,6 +119,27 @@ def _compress(keys: Iterable[str], limit: int = 12) -> str:
     return ', '.join(parts[:limit]) + more
 
 
+def kept_at_init(missing: Iterable[str], target: Dict[str, torch.Tensor],
+                 state: Dict[str, torch.Tensor]) -> List[str]:
+    """The keys of ``missing`` (backbone-level names) that a backbone keeps
+    at its initialisation by design: stage norms ``norm1..4`` the
+    checkpoint has none of (dense backbones add them), BN counters, and the
+    gammas of a light layer-scale video backbone inflated from an ImageNet
+    file without them (as officially).
+
+    Args:
+        missing (Iterable[str]): backbone keys not in ``state``.
+        target (dict): the backbone's state dict.
+        state (dict): the checkpoint's backbone part.
+    """
+    return [k for k in missing
+            if STAGE_NORM_KEY.match(k) and not any(
+                s.startswith(k.split('.')[0] + '.') for s in state)
+            or k.endswith('num_batches_tracked')
+            or ('cls_token' in target and LAYER_SCALE_KEY.search(k)
+                and not any(LAYER_SCALE_KEY.search(s) for s in state))]
+
+
 def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
                      source: str = '<checkpoint>') -> Tuple[dict, dict]:
     """Map a backbone-level state dict onto ``model``.
@@ -151,14 +173,7 @@ def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
             bad_shape.append(f'{key}: checkpoint {tuple(value.shape)} vs '
                              f'model {tuple(want.shape)}')
     missing = [k for k in target if k not in out]
-    kept_init = [k for k in missing
-                 if STAGE_NORM_KEY.match(k) and not any(
-                     s.startswith(k.split('.')[0] + '.') for s in state)
-                 or k.endswith('num_batches_tracked')
-                 # light ls_fp32 video models start their gammas from init
-                 # when inflated from ImageNet weights, as officially
-                 or ('cls_token' in target and LAYER_SCALE_KEY.search(k)
-                     and not any(LAYER_SCALE_KEY.search(s) for s in state))]
+    kept_init = kept_at_init(missing, target, state)
     missing = [k for k in missing if k not in kept_init]
     errors = []
     if bad_shape:
@@ -311,6 +326,13 @@ def check_fill(model: nn.Module, state: Dict[str, torch.Tensor],
     """
     target = model.state_dict()
     missing, unexpected, wrong = _mismatch(target, state)
+    # a model that is only a backbone keeps its new stage norms at init
+    prefix = 'backbone.' if any(k.startswith('backbone.')
+                                for k in target) else ''
+    kept = {prefix + k for k in kept_at_init(
+        [k[len(prefix):] for k in missing if k.startswith(prefix)],
+        select_backbone(target)[0], select_backbone(state)[0])}
+    missing = [k for k in missing if k not in kept]
     report = dict(missing=missing, unexpected=unexpected, wrong_shape=wrong)
     if not (missing or unexpected or wrong):
         return report
@@ -349,19 +371,45 @@ def guard_state_dict_loading(module: nn.Module) -> None:
     of the state dict before anything is copied and raises
     :class:`CheckpointMismatchError` naming what does not fit and
     ``tools/model_converters/convert_official.py``. Loads by the adapter
-    (:func:`trusted_loading`) and modules with ``allow_partial_load = True``
-    (set by ``OfficialCheckpointHook(allow_partial=True)``) are let through.
+    (:func:`trusted_loading`) and state dicts that
+    :class:`~mmuniformer.engine.hooks.OfficialCheckpointHook` has checked
+    (:func:`mark_checked`) are let through.
 
     Args:
         module (nn.Module): the backbone.
     """
+    module._uniformer_guarded = True
     module.register_load_state_dict_pre_hook(_fill_guard)
+
+
+def mark_checked(model: nn.Module, state: 'OrderedDict', original=None
+                 ) -> 'OrderedDict':
+    """Mark ``state`` as checked against ``model`` (by :func:`check_fill`)
+    so that the backbones' guard lets it through when mmengine loads it:
+    a flag in the state dict's ``_metadata`` entry of each guarded module,
+    which ``load_state_dict`` hands to that module only.
+
+    Args:
+        model (nn.Module): the model it will be loaded into.
+        state (dict): the state dict that will be loaded.
+        original (dict, optional): the state dict it was made from, whose
+            ``_metadata`` (module versions) is kept. Defaults to None.
+
+    Returns:
+        OrderedDict: ``state`` (a copy when it was a plain dict), marked.
+    """
+    state = state if isinstance(state, OrderedDict) else OrderedDict(state)
+    meta = OrderedDict(getattr(original, '_metadata', None) or {})
+    for name, module in model.named_modules():
+        if getattr(module, '_uniformer_guarded', False):
+            meta[name] = dict(meta.get(name, {}), **{CHECKED: True})
+    state._metadata = meta
+    return state
 
 
 def _fill_guard(module, state_dict, prefix, local_metadata, strict,
                 missing_keys, unexpected_keys, error_msgs):
-    if getattr(_TRUSTED, 'depth', 0) or getattr(module, 'allow_partial_load',
-                                                False):
+    if getattr(_TRUSTED, 'depth', 0) or local_metadata.get(CHECKED):
         return
     state = {k[len(prefix):]: v for k, v in state_dict.items()
              if k.startswith(prefix)}

@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
 from ...checkpoint.adapter import (CheckpointMismatchError, check_fill,
-                                   check_head_dim)
+                                   check_head_dim, mark_checked)
 from ...checkpoint.convert import (LABEL_ORDERS, check_image_heads,
                                    convert_checkpoint, image_layout_for,
                                    unwrap_checkpoint)
@@ -106,12 +106,12 @@ class OfficialCheckpointHook(Hook):
             check_head_dim(getattr(getattr(model, 'backbone', None),
                                    'head_dim', None), checkpoint, None)
             state = converted['state_dict']
-        self._check_fill(runner, model, state, source, logger)
+        check_fill(model, state, source, allow_partial=self.allow_partial,
+                   logger=logger)
+        original = checkpoint.get('state_dict')
+        self._replace_state(checkpoint, mark_checked(model, state, original))
         if family is None or family in _NATIVE:
-            if self.allow_partial:  # drop what does not fit, in place
-                self._replace_state(checkpoint, state)
             return
-        self._replace_state(checkpoint, state)
         meta = checkpoint.setdefault('meta', {})
         if isinstance(meta, dict):
             meta.update(converted['meta'])
@@ -119,16 +119,6 @@ class OfficialCheckpointHook(Hook):
         order = f', head rows in {order} order' if order else ''
         logger.info(f'OfficialCheckpointHook: converted an official {family} '
                     f'checkpoint ({len(state)} tensors{order})')
-
-    def _check_fill(self, runner, model, state, source, logger) -> None:
-        if self.allow_partial:  # let the backbones' guard pass, EMA's too
-            models = [model] + [getattr(h, 'ema_model', None)
-                                for h in runner.hooks]
-            for module in (m for x in models if x is not None
-                           for m in x.modules()):
-                module.allow_partial_load = True
-        check_fill(model, state, source, allow_partial=self.allow_partial,
-                   logger=logger)
 
     @staticmethod
     def _replace_state(checkpoint: dict, state: dict) -> None:
