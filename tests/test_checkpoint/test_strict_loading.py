@@ -214,9 +214,12 @@ def _full_dense_file(tmp_path, cfg, scope, family, name, rename=None):
     """An official dense file: the official backbone keys (shared lists)
     plus the host's neck / head keys (mmdet 2.x / mmseg 0.x / mmpose 0.x
     share the 3.x / 1.x names, except mmpose's ``keypoint_head``)."""
-    from mmengine.registry import MODELS, init_default_scope
+    import importlib
+
+    from mmengine.registry import init_default_scope
     init_default_scope(scope)
-    model = MODELS.build(cfg.model)
+    model = importlib.import_module(f'{scope}.registry').MODELS.build(
+        cfg.model)
     state = dict(official_state(family, depths=TINY_DEPTHS))
     for key, value in model.state_dict().items():
         if not key.startswith('backbone.'):

@@ -23,7 +23,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
 from ...checkpoint.reader import (UnreadableCheckpointError,
-                                  checkpoint_unreadable)
+                                  checkpoint_unreadable, unreadable_error)
 from ...registry import HOOKS
 
 
@@ -103,9 +103,7 @@ class ExactResumeHook(Hook):
         if load_from and osp.isfile(str(load_from)):
             reason = checkpoint_unreadable(str(load_from))
             if reason is not None:
-                raise UnreadableCheckpointError(
-                    f'{load_from} is not a readable checkpoint: {reason}. '
-                    'Download or save it again.')
+                raise unreadable_error(str(load_from), reason)
 
     # -- generator states ---------------------------------------------------
     def after_train_epoch(self, runner):

@@ -15,6 +15,7 @@ from ...registry import HOOKS
 
 # Families whose keys already match OpenMMLab 2.0 models.
 _NATIVE = ('mm', 'det', 'seg')
+_UNNAMED = 'the checkpoint'
 
 
 def _loaded_file(runner) -> str:
@@ -24,7 +25,7 @@ def _loaded_file(runner) -> str:
     if path is None and getattr(runner, '_resume', False):
         from mmengine.runner.checkpoint import find_latest_checkpoint
         path = find_latest_checkpoint(runner.work_dir)
-    return str(path) if path is not None else 'the checkpoint'
+    return str(path) if path is not None else _UNNAMED
 
 
 @HOOKS.register_module()
@@ -101,10 +102,12 @@ class OfficialCheckpointHook(Hook):
             if family == 'image' and layout == 'classifier':
                 check_image_heads(model.state_dict().keys(),
                                   unwrap_checkpoint(checkpoint)[0], source)
-            # a head_dim recorded in the file must match the model's (it
-            # changes no shape, so a mismatch would load silently)
+            # a head_dim recorded in the file, or the weights table's for a
+            # released file of that name, must match the model's (it changes
+            # no shape, so a mismatch would load silently)
             check_head_dim(getattr(getattr(model, 'backbone', None),
-                                   'head_dim', None), checkpoint, None)
+                                   'head_dim', None), checkpoint,
+                           None if source == _UNNAMED else source)
             state = converted['state_dict']
         check_fill(model, state, source, allow_partial=self.allow_partial,
                    logger=logger)
