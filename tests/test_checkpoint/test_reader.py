@@ -13,10 +13,6 @@ from mmuniformer.checkpoint.reader import (UnreadableCheckpointError,
                                            checkpoint_unreadable,
                                            read_checkpoint)
 
-from conftest import REPO  # noqa: E402  (the repository root)
-DEMO_CFG = os.path.join(REPO, 'configs', 'recognition', 'uniformer',
-                        'uniformer-tiny_scratch_1xb16-8x2x1-8e_motion-rgb.py')
-
 # torch's advice for a refused pickle, which must never reach a user
 UNSAFE_ADVICE = ('weights_only', 'safe_globals', 'allowlist', 'allow-list')
 TINY = dict(depths=(1, 1, 1, 1), embed_dims=(16, 32, 64, 64), head_dim=16)
@@ -141,21 +137,6 @@ def test_unsafe_pickle_via_init_cfg_is_named_as_unsafe(tmp_path):
     assert not (tmp_path / 'PWNED').exists()
 
 
-def _demo_runner(tmp_path, load_from):
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(DEMO_CFG)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.load_from = str(load_from)
-    # only our hook: the engine's resume hook is not what is tested here
-    cfg.default_hooks.pop('resume', None)
-    cfg.train_dataloader = cfg.val_dataloader = cfg.test_dataloader = None
-    cfg.train_cfg = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.optim_wrapper = cfg.param_scheduler = None
-    cfg.test_cfg = cfg.test_evaluator = None
-    return Runner.from_cfg(cfg)
-
-
 @pytest.mark.parametrize('kind', ['unsafe', 'garbage_zip', 'truncated'])
 def test_unreadable_load_from_is_named(tmp_path, kind):
     """Before: raw ``UnpicklingError ... weights_only=False will likely
@@ -163,7 +144,8 @@ def test_unreadable_load_from_is_named(tmp_path, kind):
     garbage), no file named. Now the configs' OfficialCheckpointHook names
     it before mmengine opens it."""
     path = make_bad(tmp_path, kind)
-    runner = _demo_runner(tmp_path, path)
+    from toy_recognizer import toy_recognizer_runner
+    runner = toy_recognizer_runner(tmp_path / 'work', path)
     with pytest.raises(UnreadableCheckpointError) as info:
         runner.call_hook('before_run')
         runner.load_or_resume()

@@ -22,6 +22,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from official_layout import TINY_DEPTHS, official_checkpoint, official_state
+from toy_recognizer import head_weight, toy_recognizer_runner
 
 import mmuniformer  # noqa: F401
 from mmuniformer.checkpoint.adapter import CheckpointMismatchError
@@ -50,13 +51,6 @@ def _k400_cfg(num_classes=400):
     cfg.model.cls_head.in_channels = 512
     cfg.model.cls_head.num_classes = num_classes
     return cfg
-
-
-def _runner(cfg, work_dir, load_from):
-    from mmengine.runner import Runner
-    cfg.work_dir = str(work_dir)
-    cfg.load_from = str(load_from)
-    return Runner.from_cfg(cfg)
 
 
 def _save(path, ckpt):
@@ -95,9 +89,10 @@ def test_load_from_that_does_not_fill_fails_before_training(tmp_path, case):
     what fit, the K600 head stayed random, a det file filled 253/316)."""
     make, words = MISFITS[case]
     path = make(tmp_path)
-    runner = _runner(_k400_cfg(), tmp_path / 'work', path)
+    runner = toy_recognizer_runner(tmp_path / 'work', path)
     before = {k: v.clone() for k, v in runner.model.state_dict().items()}
     with pytest.raises(CheckpointMismatchError) as info:
+        runner.call_hook('before_run')
         runner.load_or_resume()
     msg = str(info.value)
     assert str(path) in msg and words in msg, msg
@@ -107,29 +102,45 @@ def test_load_from_that_does_not_fill_fails_before_training(tmp_path, case):
         'nothing may be loaded'
 
 
-def test_allow_partial_loads_what_fits_and_lists_the_rest(tmp_path, caplog):
-    """Fine-tuning a new head from a K600 file: asked for explicitly."""
-    path = _video(tmp_path, 'uniformer_small_k600.pth', num_classes=600)
-    cfg = _k400_cfg()
-    cfg.custom_hooks = [dict(type='mmuniformer.OfficialCheckpointHook',
-                             allow_partial=True)]
-    runner = _runner(cfg, tmp_path / 'work', path)
-    head = runner.model.cls_head.fc_cls.weight.detach().clone()
-    with caplog.at_level(logging.WARNING):
-        runner.load_or_resume()
+def test_an_official_file_that_fits_loads_exactly(tmp_path):
+    path = _video(tmp_path, 'uniformer_small_k400_16x4.pth')
+    runner = toy_recognizer_runner(tmp_path / 'work', path)
+    runner.load_or_resume()
     state = torch.load(path)['model_state']
     torch.testing.assert_close(runner.model.backbone.blocks3[0].attn.qkv.weight,
                                state['blocks3.0.attn.qkv.weight'])
-    assert torch.equal(runner.model.cls_head.fc_cls.weight, head)
-    logged = '\n'.join(r.getMessage() for r in caplog.records)
+    torch.testing.assert_close(runner.model.cls_head.fc_cls.weight,
+                               state['head.weight'])
+
+
+def test_allow_partial_loads_what_fits_and_lists_the_rest(tmp_path):
+    """Fine-tuning a new head from a K600 file: asked for explicitly."""
+    from mmengine.logging import MMLogger
+    path = _video(tmp_path, 'uniformer_small_k600.pth', num_classes=600)
+    runner = toy_recognizer_runner(
+        tmp_path / 'work', path, custom_hooks=[dict(
+            type='mmuniformer.OfficialCheckpointHook', allow_partial=True)])
+    head = head_weight(runner.model)
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        runner.load_or_resume()
+    finally:
+        logger.removeHandler(handler)
+    state = torch.load(path)['model_state']
+    torch.testing.assert_close(runner.model.backbone.blocks3[0].attn.qkv.weight,
+                               state['blocks3.0.attn.qkv.weight'])
+    assert torch.equal(head_weight(runner.model), head)
+    logged = '\n'.join(r.getMessage() for r in records)
     assert 'allow_partial=True' in logged and 'cls_head.fc_cls' in logged
 
 
 def test_resume_from_another_model_fails(tmp_path):
     path = _video(tmp_path, 'epoch_1.pth', num_classes=600)
-    cfg = _k400_cfg()
-    cfg.resume = True
-    runner = _runner(cfg, tmp_path / 'work', path)
+    runner = toy_recognizer_runner(tmp_path / 'work', path, resume=True)
     with pytest.raises(CheckpointMismatchError, match='epoch_1.pth'):
         runner.load_or_resume()
 
