@@ -194,7 +194,7 @@ def unreadable_error(filename, reason: str) -> UnreadableCheckpointError:
     if isinstance(filename, str) and osp.isfile(filename):
         size = f' ({osp.getsize(filename)} bytes)'
     return UnreadableCheckpointError(
-        f'{filename}{size} is not a readable checkpoint: {reason}.')
+        f'{filename} is not a readable checkpoint{size}: {reason}.')
 
 
 def _is_local(filename) -> bool:
