@@ -1,10 +1,23 @@
-"""Everything about checkpoint files: safe reading, family detection and
-conversion, loading into a model (the adapter), and the pretrained-file
-messages."""
-from .adapter import (CheckpointMismatchError, UnreadableCheckpointError,
-                      adapt_state_dict, load_checkpoint_file, load_pretrained)
+"""Everything about checkpoint files, in the order a file goes through it:
+
+* :mod:`.reader`: safe reading and the reasons a file is unreadable;
+* :mod:`.convert`: containers, family detection and conversion;
+* :mod:`.adapter`: loading into a model, all or nothing (partial only when
+  asked for);
+* :mod:`.weights`: the table of released checkpoints (names, URLs, family,
+  arch, head_dim, label order); :mod:`.pretrained` turns it into the
+  missing-file message.
+"""
+from .adapter import (CheckpointMismatchError, adapt_state_dict, check_fill,
+                      guard_state_dict_loading, load_as_mm_checkpoint,
+                      load_pretrained)
 from .convert import convert_checkpoint, detect_family
+from .reader import (UnreadableCheckpointError, checkpoint_unreadable,
+                     load_checkpoint_file, read_checkpoint)
+from .weights import WEIGHTS, WeightsEntry, get_weights
 
 __all__ = ['CheckpointMismatchError', 'UnreadableCheckpointError',
-           'adapt_state_dict', 'load_checkpoint_file', 'load_pretrained',
-           'convert_checkpoint', 'detect_family']
+           'WEIGHTS', 'WeightsEntry', 'adapt_state_dict', 'check_fill',
+           'checkpoint_unreadable', 'convert_checkpoint', 'detect_family',
+           'get_weights', 'guard_state_dict_loading', 'load_as_mm_checkpoint',
+           'load_checkpoint_file', 'load_pretrained', 'read_checkpoint']

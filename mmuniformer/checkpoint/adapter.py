@@ -1,203 +1,67 @@
-"""The single place that knows official UniFormer checkpoint layouts.
+"""Loading a checkpoint into a model: the adapter.
 
-A checkpoint file is turned into a backbone state dict in three steps:
+Every load into a UniFormer model fills it completely or stops, naming
+every missing, extra and wrongly shaped key:
 
-1. **unwrap** the container: ``model_state`` (official video, PySlowFast),
-   ``model`` (official ImageNet, DeiT recipe), ``state_dict`` (mmengine /
-   mmcv 0.x-2.x det/seg/pose/action checkpoints, timm token-labeling saves)
-   or a plain state dict; strip ``module.``;
-2. **select** the backbone part: keys under ``backbone.`` when a full
-   detector / segmentor / recognizer checkpoint is given;
-3. **adapt** to the target backbone: inflate 2D kernels to 3D the official
-   way (repeat over the temporal kernel and divide by its size), then check
-   every key. Keys a backbone is known not to own (``head``, ``aux_head``,
-   the ImageNet final BN ``norm`` in a dense backbone, unused stage norms)
-   are dropped and reported once; missing keys the backbone adds itself
-   (dense ``norm1..4``) are reported once. Anything else that does not fit
-   raises :class:`CheckpointMismatchError` naming the keys -- never a silent
-   half-load.
+* ``init_cfg=dict(type='Pretrained', checkpoint=...)`` of a backbone
+  (:func:`load_pretrained`): unwrap the container and select the
+  ``backbone.`` part (:mod:`~mmuniformer.checkpoint.convert`), then adapt
+  to the backbone -- inflate 2D kernels to 3D the official way (repeat over
+  the temporal kernel, divide by its size) and check every key
+  (:func:`adapt_state_dict`). Keys a backbone is known not to own (``head``,
+  ``aux_head``, the ImageNet final BN ``norm`` in a dense backbone, unused
+  stage norms) are dropped and reported once; missing keys the backbone adds
+  itself (dense ``norm1..4``) are reported once. Anything else raises
+  :class:`CheckpointMismatchError`.
+* a whole model (``load_from``, ``--resume``, ``mim test --checkpoint``
+  through :class:`~mmuniformer.engine.hooks.OfficialCheckpointHook`, and
+  the tools through :func:`load_as_mm_checkpoint`): :func:`check_fill`
+  compares every tensor of the model with the (converted) checkpoint.
+  Partial loading (fine-tuning a new head) happens only when asked for
+  (``allow_partial=True``) and lists what was skipped.
+* any other ``load_state_dict`` of a UniFormer backbone -- the hosts' own
+  ``init_recognizer``, ``init_detector``, ``init_model``, inferencers and
+  ``vis_cam`` call mmengine's ``load_checkpoint`` directly, without the
+  Runner's hooks: :func:`guard_state_dict_loading` registers a
+  ``load_state_dict`` pre-hook on every backbone that refuses a state dict
+  that leaves the backbone half-loaded or not loaded at all (an official
+  file given as it is) and names ``tools/model_converters/convert_official.py``.
 """
-import argparse
-import os.path as osp
-import pickle
+import contextlib
 import re
+import threading
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import torch
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-WRAPPER_KEYS = ('model_state', 'state_dict', 'model')
-BACKBONE_PREFIX = 'backbone.'
+from .convert import (CheckpointMismatchError, STAGE_NORM_KEY,
+                      check_image_heads, convert_checkpoint,
+                      describe_state_dict, image_layout_for,
+                      recorded_head_dim, select_backbone, unwrap_checkpoint)
+from .reader import (UnreadableCheckpointError, load_checkpoint_file,
+                     read_checkpoint)
+
+__all__ = ['CheckpointMismatchError', 'UnreadableCheckpointError',
+           'adapt_state_dict', 'check_fill', 'check_head_dim',
+           'guard_state_dict_loading', 'head_dim_from_checkpoint',
+           'load_as_mm_checkpoint', 'load_checkpoint_file', 'load_pretrained',
+           'load_state_into', 'read_checkpoint', 'select_backbone',
+           'unwrap_checkpoint']
+
 # Keys of official classification / video checkpoints that no backbone owns.
 HEAD_KEY = re.compile(r'^(head|aux_head|head_cls|norm_cls)\.')
 LAYER_SCALE_KEY = re.compile(r'\.gamma_[12]$')
-STAGE_NORM_KEY = re.compile(r'^norm[1-4]\.')
 FINAL_NORM_KEY = re.compile(r'^norm\.')
-# head_dim of official files, by file name (§9.1 of the reference): token
-# labeling S / S+ / B and the non-TL S+ use 32, everything else 64.
-HEAD_DIM_BY_NAME = (
-    # light XXS / XS (uniformer_light.md §1): head_dim 28 / 32
-    (re.compile(r'xxs'), 28),
-    (re.compile(r'(^|[^a-z])xs([^a-z]|$)'), 32),
-    (re.compile(r'dim64'), 64),
-    (re.compile(r'large'), 64),
-    (re.compile(r'uniformer_(small|small_plus|base)_tl_(224|384)'), 32),
-    (re.compile(r'uniformer_small_plus(_in1k)?\.pth$'), 32),
-    (re.compile(r'uniformer_(small|base)_(in1k|k400|k600)'), 64),
-    (re.compile(r'uniformer.*(k400|k600|sthv1|sthv2|ucf101|hmdb51|kinetics|'
-                r'something)'), 64),
-    (re.compile(r'(mask_rcnn|cascade|fpn|upernet|top_down)'), 64),
-)
+CONVERTER = 'tools/model_converters/convert_official.py'
+PARTIAL_SWITCH = ("custom_hooks=[dict(type='mmuniformer.OfficialCheckpointHook"
+                  "', allow_partial=True)]")
+_TRUSTED = threading.local()
+CHECKED = 'mmuniformer_checked'  # _metadata flag, see mark_checked
 
-
-class CheckpointMismatchError(RuntimeError):
-    """A checkpoint does not fit the backbone it is loaded into."""
-
-
-class UnreadableCheckpointError(RuntimeError):
-    """A checkpoint file cannot be read at all (empty, truncated, corrupt or
-    not a PyTorch file)."""
-
-
-def unreadable_reason(exc: BaseException) -> str:
-    """The loader's reason without torch's ``weights_only=False`` advice,
-    which is wrong for a damaged file (and unsafe for an untrusted one)."""
-    text = str(exc).strip() or type(exc).__name__
-    found = re.search(r'Unsupported global[^\n]*', text)
-    if found:
-        # a readable file holding objects outside the allow-list: name them
-        return ('it holds a Python object outside the allowed tensor/data '
-                f'types ({found.group(0).strip()})')
-    found = re.search(r'Unsupported operand[^\n]*', text)
-    if found:
-        return f'invalid pickle data ({found.group(0).strip()})'
-    first = text.splitlines()[0].split('. ')[0]
-    first = re.sub(r'\s*\(?Re-running `torch.load` with.*', '', first)
-    if first.startswith('Weights only load failed'):
-        rest = [ln.strip() for ln in text.splitlines()[1:]
-                if ln.strip() and 'weights_only' not in ln
-                and 'Please file an issue' not in ln
-                and 'Check the documentation' not in ln]
-        first = rest[0] if rest else 'the pickle stream is invalid'
-    return f'{type(exc).__name__}: {first}'
-
-
-def raise_unreadable(filename, exc: BaseException):
-    """Raise :class:`UnreadableCheckpointError` for ``filename``."""
-    size = ''
-    if isinstance(filename, str) and osp.isfile(filename):
-        size = f' ({osp.getsize(filename)} bytes)'
-    raise UnreadableCheckpointError(
-        f'{filename}{size} is not a readable checkpoint: '
-        f'{unreadable_reason(exc)}. The file is empty, truncated (e.g. a '
-        'killed save or an interrupted download), corrupt or not a PyTorch '
-        'checkpoint; download or save it again.') from exc
-
-
-def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
-    """Read a checkpoint (local path, URL, ``open-mmlab://`` ...) with
-    mmengine's loader, still ``weights_only``. Official ImageNet / token
-    labeling saves also hold the training ``argparse.Namespace``, which is
-    allowed here as plain data. A file that cannot be read raises
-    :class:`UnreadableCheckpointError` naming it."""
-    if isinstance(filename, str) and osp.isfile(filename) \
-            and osp.getsize(filename) == 0:
-        raise_unreadable(filename, EOFError('the file is empty'))
-    safe = getattr(torch.serialization, 'safe_globals', None)
-    try:
-        if safe is None:
-            return CheckpointLoader.load_checkpoint(
-                filename, map_location=map_location)
-        with safe([argparse.Namespace]):
-            return CheckpointLoader.load_checkpoint(
-                filename, map_location=map_location)
-    except FileNotFoundError:
-        raise
-    except (EOFError, RuntimeError, ValueError, OSError, KeyError,
-            IndexError, AttributeError, TypeError, UnicodeDecodeError,
-            pickle.UnpicklingError) as exc:
-        raise_unreadable(filename, exc)
-
-
-def _is_state_dict(obj) -> bool:
-    return isinstance(obj, dict) and len(obj) > 0 and all(
-        isinstance(v, torch.Tensor) for v in obj.values())
-
-
-def unwrap_checkpoint(ckpt, source: str = '<checkpoint>'
-                      ) -> Tuple['OrderedDict[str, torch.Tensor]', str]:
-    """Return ``(state_dict, wrapper)`` with ``module.`` stripped.
-
-    ``wrapper`` is the container key (``'model_state'``, ``'state_dict'``,
-    ``'model'``) or ``'plain'``.
-    """
-    if not isinstance(ckpt, dict):
-        raise CheckpointMismatchError(
-            f'{source}: expected a dict checkpoint, got {type(ckpt).__name__}')
-    for key in WRAPPER_KEYS:
-        if key in ckpt and _is_state_dict(ckpt[key]):
-            state, wrapper = ckpt[key], key
-            break
-    else:
-        if not _is_state_dict(ckpt):
-            raise CheckpointMismatchError(
-                f'{source}: no state dict found; expected one of the keys '
-                f'{list(WRAPPER_KEYS)} or a plain state dict, got top-level '
-                f'keys {sorted(ckpt)[:20]}')
-        state, wrapper = ckpt, 'plain'
-    if all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    return OrderedDict(state), wrapper
-
-
-def select_backbone(state: Dict[str, torch.Tensor]
-                    ) -> Tuple['OrderedDict[str, torch.Tensor]', bool]:
-    """Keep the ``backbone.`` part of a full-model state dict (prefix
-    stripped). Returns ``(state, had_prefix)``."""
-    if any(k.startswith(BACKBONE_PREFIX) for k in state):
-        return OrderedDict((k[len(BACKBONE_PREFIX):], v)
-                           for k, v in state.items()
-                           if k.startswith(BACKBONE_PREFIX)), True
-    return OrderedDict(state), False
-
-
-def describe_state_dict(state: Dict[str, torch.Tensor]) -> dict:
-    """Facts about an (unwrapped, backbone-level) UniFormer state dict."""
-    stem = state.get('patch_embed1.proj.weight',
-                     state.get('patch_embed1.proj.0.weight'))
-    depths = []
-    for stage in range(1, 5):
-        idx = {int(m.group(1)) for k in state
-               for m in [re.match(rf'blocks{stage}\.(\d+)\.', k)] if m}
-        depths.append(max(idx) + 1 if idx else 0)
-    return dict(
-        spatial_ndim=None if stem is None else stem.dim() - 2,
-        conv_stem='patch_embed1.proj.0.weight' in state,
-        token_labeling=any(k.startswith('aux_head.') for k in state),
-        layer_scale=any(k.endswith('gamma_1') for k in state),
-        dense_norms=any(STAGE_NORM_KEY.match(k) for k in state),
-        depths=tuple(depths),
-    )
-
-
-def head_dim_from_checkpoint(ckpt: dict, filename: Optional[str]
-                             ) -> Optional[int]:
-    """head_dim recorded in the checkpoint's meta (our converter writes
-    ``meta['uniformer']['head_dim']``) or known from an official file
-    name; None when unknown."""
-    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
-    if isinstance(meta, dict) and isinstance(meta.get('uniformer'), dict):
-        value = meta['uniformer'].get('head_dim')
-        if value is not None:
-            return int(value)
-    if filename:
-        name = osp.basename(str(filename)).lower()
-        for pattern, value in HEAD_DIM_BY_NAME:
-            if pattern.search(name):
-                return value
-    return None
+# the name this module has exported before
+head_dim_from_checkpoint = recorded_head_dim
 
 
 def check_head_dim(model_head_dim: Optional[int], ckpt: dict,
@@ -206,14 +70,22 @@ def check_head_dim(model_head_dim: Optional[int], ckpt: dict,
 
     head_dim changes no tensor shape, so a wrong value loads silently and
     gives wrong outputs. A value recorded in the checkpoint's meta is always
-    binding; one implied only by an official file name raises too, or with
+    binding; one known from the weights table for a released file of that
+    name (:mod:`~mmuniformer.checkpoint.weights`) raises too, or with
     ``name_guess='warn'`` is a warning (for files renamed by users).
+
+    Args:
+        model_head_dim (int, optional): the model's; None skips the check.
+        ckpt (dict): the checkpoint as read.
+        source (str, optional): its file name.
+        name_guess (str): ``'error'`` or ``'warn'``. Defaults to
+            ``'error'``.
     """
     if model_head_dim is None:
         return
-    recorded = head_dim_from_checkpoint(ckpt, None)
+    recorded = recorded_head_dim(ckpt, None)
     guessed = recorded if recorded is not None else \
-        head_dim_from_checkpoint(ckpt, source)
+        recorded_head_dim(ckpt, source)
     if guessed is None or guessed == model_head_dim:
         return
     fix = (f'the config builds head_dim={model_head_dim}: set '
@@ -245,6 +117,27 @@ def _compress(keys: Iterable[str], limit: int = 12) -> str:
              for stem, leaves in groups.items()]
     more = f' ... (+{len(parts) - limit} more)' if len(parts) > limit else ''
     return ', '.join(parts[:limit]) + more
+
+
+def kept_at_init(missing: Iterable[str], target: Dict[str, torch.Tensor],
+                 state: Dict[str, torch.Tensor]) -> List[str]:
+    """The keys of ``missing`` (backbone-level names) that a backbone keeps
+    at its initialisation by design: stage norms ``norm1..4`` the
+    checkpoint has none of (dense backbones add them), BN counters, and the
+    gammas of a light layer-scale video backbone inflated from an ImageNet
+    file without them (as officially).
+
+    Args:
+        missing (Iterable[str]): backbone keys not in ``state``.
+        target (dict): the backbone's state dict.
+        state (dict): the checkpoint's backbone part.
+    """
+    return [k for k in missing
+            if STAGE_NORM_KEY.match(k) and not any(
+                s.startswith(k.split('.')[0] + '.') for s in state)
+            or k.endswith('num_batches_tracked')
+            or ('cls_token' in target and LAYER_SCALE_KEY.search(k)
+                and not any(LAYER_SCALE_KEY.search(s) for s in state))]
 
 
 def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
@@ -280,14 +173,7 @@ def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
             bad_shape.append(f'{key}: checkpoint {tuple(value.shape)} vs '
                              f'model {tuple(want.shape)}')
     missing = [k for k in target if k not in out]
-    kept_init = [k for k in missing
-                 if STAGE_NORM_KEY.match(k) and not any(
-                     s.startswith(k.split('.')[0] + '.') for s in state)
-                 or k.endswith('num_batches_tracked')
-                 # light ls_fp32 video models start their gammas from init
-                 # when inflated from ImageNet weights (official, §3.4)
-                 or ('cls_token' in target and LAYER_SCALE_KEY.search(k)
-                     and not any(LAYER_SCALE_KEY.search(s) for s in state))]
+    kept_init = kept_at_init(missing, target, state)
     missing = [k for k in missing if k not in kept_init]
     errors = []
     if bad_shape:
@@ -320,6 +206,13 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
     Returns the report of :func:`adapt_state_dict`. An absent local file
     raises :class:`~mmuniformer.checkpoint.pretrained.MissingPretrainedError`
     saying where the file comes from and how to start without it.
+
+    Args:
+        model (nn.Module): a UniFormer backbone.
+        filename (str): the checkpoint (path, URL, weights-table name).
+        map_location (str): as for ``torch.load``. Defaults to ``'cpu'``.
+        logger (logging.Logger, optional): gets one line on what was
+            loaded, inflated, ignored and kept at init. Defaults to None.
     """
     from .pretrained import check_pretrained
     check_pretrained(filename)
@@ -334,7 +227,8 @@ def load_state_into(model: nn.Module, ckpt: dict, source: str,
     state, wrapper = unwrap_checkpoint(ckpt, source)
     state, _ = select_backbone(state)
     new_state, report = adapt_state_dict(state, model, source)
-    model.load_state_dict(new_state, strict=False)
+    with trusted_loading():
+        model.load_state_dict(new_state, strict=False)
     report['wrapper'] = wrapper
     if logger is not None:
         lines = [f'{type(model).__name__}: loaded {report["loaded"]} tensors '
@@ -350,3 +244,240 @@ def load_state_into(model: nn.Module, ckpt: dict, source: str,
                          + _compress(report['kept_init']))
         logger.info('; '.join(lines))
     return report
+
+
+@contextlib.contextmanager
+def trusted_loading():
+    """Inside, :func:`guard_state_dict_loading`'s check is off: for the
+    adapter's own loads, whose state dict it has already checked."""
+    _TRUSTED.depth = getattr(_TRUSTED, 'depth', 0) + 1
+    try:
+        yield
+    finally:
+        _TRUSTED.depth -= 1
+
+
+def _mismatch(target: Dict[str, torch.Tensor], state: Dict[str, torch.Tensor]
+              ) -> Tuple[List[str], List[str], List[str]]:
+    """``(missing, unexpected, wrong_shape)`` of ``state`` against
+    ``target`` (``num_batches_tracked`` may be missing)."""
+    missing = [k for k in target if k not in state
+               and not k.endswith('num_batches_tracked')]
+    unexpected = [k for k in state if k not in target]
+    wrong = [k for k in state if k in target
+             and tuple(state[k].shape) != tuple(target[k].shape)]
+    return missing, unexpected, wrong
+
+
+def _describe_mismatch(target, state, missing, unexpected, wrong) -> str:
+    parts = []
+    if wrong:
+        parts.append(f'{len(wrong)} of another shape (checkpoint vs model): '
+                     + '; '.join(f'{k} {tuple(state[k].shape)} vs '
+                                 f'{tuple(target[k].shape)}'
+                                 for k in wrong[:6])
+                     + (f' ... (+{len(wrong) - 6} more)'
+                        if len(wrong) > 6 else ''))
+    if missing:
+        parts.append(f'{len(missing)} missing from the checkpoint: '
+                     + _compress(missing, 8))
+    if unexpected:
+        parts.append(f'{len(unexpected)} not in the model: '
+                     + _compress(unexpected, 8))
+    return ' | '.join(parts)
+
+
+def _backbone_hint(target, state) -> str:
+    """What kind of mismatch it is, from the backbone parts' facts."""
+    mine, _ = select_backbone(target)
+    theirs, _ = select_backbone(state)
+    if not theirs:
+        return ''
+    have, want = describe_state_dict(theirs), describe_state_dict(mine)
+    diffs = [f'{key} {have[key]} vs {want[key]}' for key in
+             ('spatial_ndim', 'depths', 'conv_stem', 'dense_norms',
+              'layer_scale') if have[key] != want[key]]
+    return (' The backbone differs (checkpoint vs model): '
+            + ', '.join(diffs) + '.') if diffs else ''
+
+
+def check_fill(model: nn.Module, state: Dict[str, torch.Tensor],
+               source: str, allow_partial: bool = False,
+               logger=None) -> dict:
+    """Check that ``state`` (a whole-model, OpenMMLab-layout state dict)
+    fills every tensor of ``model`` with the right shape.
+
+    Args:
+        model (nn.Module): the whole model (recognizer, detector ...).
+        state (dict): the converted state dict; with ``allow_partial`` the
+            keys that do not fit are removed from it in place.
+        source (str): the file, for the message.
+        allow_partial (bool): load only what fits and keep the rest at its
+            initialisation (fine-tuning a new head); what is skipped is
+            logged. Defaults to False.
+        logger (logging.Logger, optional): for that list. Defaults to None.
+
+    Returns:
+        dict: ``missing``, ``unexpected`` and ``wrong_shape`` key lists.
+
+    Raises:
+        CheckpointMismatchError: without ``allow_partial``, naming the file,
+            every key that does not fit and the switches to use.
+    """
+    target = model.state_dict()
+    missing, unexpected, wrong = _mismatch(target, state)
+    # a model that is only a backbone keeps its new stage norms at init
+    prefix = 'backbone.' if any(k.startswith('backbone.')
+                                for k in target) else ''
+    kept = {prefix + k for k in kept_at_init(
+        [k[len(prefix):] for k in missing if k.startswith(prefix)],
+        select_backbone(target)[0], select_backbone(state)[0])}
+    missing = [k for k in missing if k not in kept]
+    report = dict(missing=missing, unexpected=unexpected, wrong_shape=wrong)
+    if not (missing or unexpected or wrong):
+        return report
+    what = _describe_mismatch(target, state, missing, unexpected, wrong)
+    if allow_partial:
+        for key in unexpected + wrong:
+            state.pop(key)
+        if logger is not None:
+            logger.warning(f'{source}: partial load (allow_partial=True): '
+                           f'{len(state)} tensors loaded; skipped, kept at '
+                           f'init: {what}')
+        if not state:
+            raise CheckpointMismatchError(
+                f'{source} holds no tensor of {type(model).__name__} at all')
+        return report
+    raise CheckpointMismatchError(
+        f'{source} does not fill {type(model).__name__}: {what}.'
+        + _backbone_hint(target, state) +
+        ' Nothing was loaded: a half-loaded model gives wrong outputs. Use '
+        'the config of the checkpoint\'s size, family and class count; to '
+        'start only the backbone from this file use model.backbone.init_cfg='
+        f"dict(type='Pretrained', checkpoint='{source}') instead of "
+        'load_from; to load what fits and keep the rest at init (fine-tuning '
+        f'a new head) set {PARTIAL_SWITCH}.')
+
+
+def guard_state_dict_loading(module: nn.Module) -> None:
+    """Make every ``load_state_dict`` that reaches ``module`` (a UniFormer
+    backbone) fill it completely, or raise.
+
+    mmengine's ``load_checkpoint`` (which the hosts' ``init_recognizer``,
+    ``init_detector``, ``init_model``, inferencers and ``vis_cam`` call)
+    loads with ``strict=False``: an official file given as it is, or one
+    of another size or family, only warns and leaves a random or
+    half-loaded model. The pre-hook registered here sees the backbone's part
+    of the state dict before anything is copied and raises
+    :class:`CheckpointMismatchError` naming what does not fit and
+    ``tools/model_converters/convert_official.py``. Loads by the adapter
+    (:func:`trusted_loading`) and state dicts that
+    :class:`~mmuniformer.engine.hooks.OfficialCheckpointHook` has checked
+    (:func:`mark_checked`) are let through.
+
+    Args:
+        module (nn.Module): the backbone.
+    """
+    module._uniformer_guarded = True
+    module.register_load_state_dict_pre_hook(_fill_guard)
+
+
+def mark_checked(model: nn.Module, state: 'OrderedDict', original=None
+                 ) -> 'OrderedDict':
+    """Mark ``state`` as checked against ``model`` (by :func:`check_fill`)
+    so that the backbones' guard lets it through when mmengine loads it:
+    a flag in the state dict's ``_metadata`` entry of each guarded module,
+    which ``load_state_dict`` hands to that module only.
+
+    Args:
+        model (nn.Module): the model it will be loaded into.
+        state (dict): the state dict that will be loaded.
+        original (dict, optional): the state dict it was made from, whose
+            ``_metadata`` (module versions) is kept. Defaults to None.
+
+    Returns:
+        OrderedDict: ``state`` (a copy when it was a plain dict), marked.
+    """
+    state = state if isinstance(state, OrderedDict) else OrderedDict(state)
+    meta = OrderedDict(getattr(original, '_metadata', None) or {})
+    for name, module in model.named_modules():
+        if getattr(module, '_uniformer_guarded', False):
+            meta[name] = dict(meta.get(name, {}), **{CHECKED: True})
+    state._metadata = meta
+    return state
+
+
+def _fill_guard(module, state_dict, prefix, local_metadata, strict,
+                missing_keys, unexpected_keys, error_msgs):
+    if getattr(_TRUSTED, 'depth', 0) or local_metadata.get(CHECKED):
+        return
+    state = {k[len(prefix):]: v for k, v in state_dict.items()
+             if k.startswith(prefix)}
+    target = module.state_dict()
+    missing, unexpected, wrong = _mismatch(target, state)
+    if not (missing or unexpected or wrong):
+        return
+    name = f'{type(module).__name__} ({prefix.rstrip(".") or "the model"})'
+    if not state:
+        what = (f'the state dict being loaded holds no {prefix or "backbone"}'
+                '* tensors at all')
+    else:
+        what = _describe_mismatch(target, state, missing, unexpected, wrong)
+    raise CheckpointMismatchError(
+        f'{name} would be left half-loaded or not loaded at all: {what}. '
+        'If the file is an official UniFormer checkpoint (containers '
+        "'model_state' / 'model', or mmpose 0.x 'keypoint_head'), convert it "
+        f'first: python {CONVERTER} SRC DST (the Runner converts it while '
+        'loading: load_from / mim test --checkpoint with the configs\' '
+        'OfficialCheckpointHook). A checkpoint of another size or family '
+        'needs its own config; to start only the backbone from it use '
+        "init_cfg=dict(type='Pretrained', checkpoint=...).")
+
+
+def load_as_mm_checkpoint(model: nn.Module, filename: str,
+                          label_order: str = 'official', strict: bool = True,
+                          logger=None, name_guess: str = 'error'):
+    """Load an official or mm-format checkpoint file into a whole model
+    (recognizer, detector, segmentor, pose estimator, image classifier).
+
+    Converts the file once, refuses a head_dim that contradicts the
+    backbone's (:func:`check_head_dim`) and, with ``strict``, anything that
+    does not fill the model (:func:`check_fill`).
+
+    Args:
+        model (nn.Module): the model.
+        filename (str): the checkpoint.
+        label_order (str): ``'official'`` or ``'mmaction'`` (reorders an
+            official Kinetics head). Defaults to ``'official'``.
+        strict (bool): refuse a partial fill; False loads what fits (the
+            caller reports the rest). Defaults to True.
+        logger (logging.Logger, optional): for mmengine's loader.
+        name_guess (str): see :func:`check_head_dim`. Defaults to
+            ``'error'``.
+
+    Returns:
+        tuple: ``(checkpoint, converted)``: the file as read (for its meta)
+        and the :func:`~mmuniformer.checkpoint.convert.convert_checkpoint`
+        result that was loaded.
+    """
+    from mmengine.runner.checkpoint import load_state_dict
+    ckpt = read_checkpoint(filename)
+    backbone = getattr(model, 'backbone', model)
+    check_head_dim(getattr(backbone, 'head_dim', None), ckpt, str(filename),
+                   name_guess=name_guess)
+    layout = image_layout_for(model)
+    converted = convert_checkpoint(ckpt, source=str(filename),
+                                   label_order=label_order,
+                                   strict_label_order=False,
+                                   image_layout=layout)
+    if converted['meta']['uniformer']['family'] == 'image' and \
+            layout == 'classifier':
+        check_image_heads(model.state_dict().keys(),
+                          unwrap_checkpoint(ckpt, str(filename))[0],
+                          str(filename))
+    if strict:
+        check_fill(model, converted['state_dict'], str(filename))
+    with trusted_loading():
+        load_state_dict(model, converted['state_dict'], strict=strict,
+                        logger=logger)
+    return ckpt, converted

@@ -1,6 +1,8 @@
 """Turn official UniFormer checkpoints into OpenMMLab 2.0 model checkpoints.
 
-One converter for every family (§6 of the reference):
+The one place that knows the official containers and families: the
+adapter (:mod:`mmuniformer.checkpoint.adapter`), the Runner hook and the
+tools all unwrap, detect and convert through this module.
 
 ============  ===================  ===========================================
 family        detected by          mapping
@@ -34,13 +36,96 @@ records the family, head_dim and label order so that loading can check them.
 """
 import re
 from collections import OrderedDict
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 
 from ..labels import dataset_for_num_classes, head_permutation
-from .adapter import (CheckpointMismatchError, head_dim_from_checkpoint,
-                         unwrap_checkpoint)
+from .weights import entry_for_file
+
+WRAPPER_KEYS = ('model_state', 'state_dict', 'model')
+BACKBONE_PREFIX = 'backbone.'
+STAGE_NORM_KEY = re.compile(r'^norm[1-4]\.')
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint does not fit the model it is loaded into."""
+
+
+def _is_state_dict(obj) -> bool:
+    return isinstance(obj, dict) and len(obj) > 0 and all(
+        isinstance(v, torch.Tensor) for v in obj.values())
+
+
+def unwrap_checkpoint(ckpt, source: str = '<checkpoint>'
+                      ) -> Tuple['OrderedDict[str, torch.Tensor]', str]:
+    """Return ``(state_dict, wrapper)`` with ``module.`` stripped.
+
+    ``wrapper`` is the container key (``'model_state'``, ``'state_dict'``,
+    ``'model'``) or ``'plain'``.
+
+    Args:
+        ckpt (dict): the checkpoint as read.
+        source (str): its name, for errors. Defaults to ``'<checkpoint>'``.
+    """
+    if not isinstance(ckpt, dict):
+        raise CheckpointMismatchError(
+            f'{source}: expected a dict checkpoint, got {type(ckpt).__name__}')
+    for key in WRAPPER_KEYS:
+        if key in ckpt and _is_state_dict(ckpt[key]):
+            state, wrapper = ckpt[key], key
+            break
+    else:
+        if not _is_state_dict(ckpt):
+            raise CheckpointMismatchError(
+                f'{source}: no state dict found; expected one of the keys '
+                f'{list(WRAPPER_KEYS)} or a plain state dict, got top-level '
+                f'keys {sorted(ckpt)[:20]}')
+        state, wrapper = ckpt, 'plain'
+    if all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
+    return OrderedDict(state), wrapper
+
+
+def select_backbone(state: Dict[str, torch.Tensor]
+                    ) -> Tuple['OrderedDict[str, torch.Tensor]', bool]:
+    """Keep the ``backbone.`` part of a full-model state dict (prefix
+    stripped). Returns ``(state, had_prefix)``.
+
+    Args:
+        state (dict): an unwrapped state dict.
+    """
+    if any(k.startswith(BACKBONE_PREFIX) for k in state):
+        return OrderedDict((k[len(BACKBONE_PREFIX):], v)
+                           for k, v in state.items()
+                           if k.startswith(BACKBONE_PREFIX)), True
+    return OrderedDict(state), False
+
+
+def describe_state_dict(state: Dict[str, torch.Tensor]) -> dict:
+    """Facts about an (unwrapped, backbone-level) UniFormer state dict:
+    ``spatial_ndim``, ``conv_stem``, ``token_labeling``, ``layer_scale``,
+    ``dense_norms`` and ``depths``.
+
+    Args:
+        state (dict): backbone-level state dict.
+    """
+    stem = state.get('patch_embed1.proj.weight',
+                     state.get('patch_embed1.proj.0.weight'))
+    depths = []
+    for stage in range(1, 5):
+        idx = {int(m.group(1)) for k in state
+               for m in [re.match(rf'blocks{stage}\.(\d+)\.', k)] if m}
+        depths.append(max(idx) + 1 if idx else 0)
+    return dict(
+        spatial_ndim=None if stem is None else stem.dim() - 2,
+        conv_stem='patch_embed1.proj.0.weight' in state,
+        token_labeling=any(k.startswith('aux_head.') for k in state),
+        layer_scale=any(k.endswith('gamma_1') for k in state),
+        dense_norms=any(STAGE_NORM_KEY.match(k) for k in state),
+        depths=tuple(depths),
+    )
+
 
 FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'mm')
 LABEL_ORDERS = ('official', 'mmaction')
@@ -79,7 +164,13 @@ def check_image_heads(model_keys, state: dict, source: str):
 
 
 def detect_family(state: dict, wrapper: str) -> str:
-    """Which official family an unwrapped state dict comes from."""
+    """Which official family an unwrapped state dict comes from (one of
+    :data:`FAMILIES`, see the module docstring).
+
+    Args:
+        state (dict): from :func:`unwrap_checkpoint`.
+        wrapper (str): its container key.
+    """
     keys = list(state)
     if any(k.startswith(('rpn_head.', 'roi_head.')) for k in keys):
         return 'det'
@@ -129,6 +220,16 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
     ``meta['uniformer']['label_order']`` says what was applied.
     ``image_layout`` chooses the output of an official ImageNet file (see
     the module docstring; other families ignore it).
+
+    Args:
+        ckpt (dict): the checkpoint as read.
+        source (str): its name. Defaults to ``'<checkpoint>'``.
+        family (str, optional): expected family; None detects it.
+        label_order (str): ``'official'`` or ``'mmaction'``. Defaults to
+            ``'official'``.
+        strict_label_order (bool): see above. Defaults to True.
+        image_layout (str): ``'backbone'`` or ``'classifier'``. Defaults to
+            ``'backbone'``.
     """
     if image_layout not in IMAGE_LAYOUTS:
         raise ValueError(f'image_layout must be one of {IMAGE_LAYOUTS}, got '
@@ -208,40 +309,33 @@ def convert_checkpoint(ckpt: dict, source: str = '<checkpoint>',
             out[key] = value
     else:  # det, seg, mm
         out.update(state)
-    head_dim = head_dim_from_checkpoint(ckpt, source)
+    head_dim = recorded_head_dim(ckpt, source)
     if head_dim is not None:
         meta['head_dim'] = head_dim
     return dict(state_dict=out, meta=dict(uniformer=meta))
 
 
-def load_as_mm_checkpoint(model: torch.nn.Module, filename: str,
-                          label_order: str = 'official', strict: bool = True,
-                          logger=None, name_guess: str = 'error'):
-    """Load an official or mm-format checkpoint file into a full model
-    (recognizer, detector, segmentor, pose estimator, image classifier).
+def recorded_head_dim(ckpt: dict, filename: Optional[str] = None
+                      ) -> Optional[int]:
+    """head_dim recorded in the checkpoint's meta (our converter writes
+    ``meta['uniformer']['head_dim']``) or, failing that, the weights-table
+    value of a released file of that name; None when neither is known.
 
-    Converts the file once (``label_order`` applies where it can), refuses a
-    head_dim that contradicts the backbone's (:func:`check_head_dim`) and
-    returns ``(checkpoint, converted)``: the file as read (for its meta)
-    and the :func:`convert_checkpoint` result that was loaded.
+    Args:
+        ckpt (dict): the checkpoint as read.
+        filename (str, optional): its path or URL. Defaults to None.
     """
-    from mmengine.runner.checkpoint import load_state_dict
+    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get('uniformer'), dict):
+        value = meta['uniformer'].get('head_dim')
+        if value is not None:
+            return int(value)
+    entry = entry_for_file(filename)
+    return None if entry is None else entry.head_dim
 
-    from .adapter import check_head_dim, load_checkpoint_file
-    ckpt = load_checkpoint_file(filename)
-    backbone = getattr(model, 'backbone', model)
-    check_head_dim(getattr(backbone, 'head_dim', None), ckpt, str(filename),
-                   name_guess=name_guess)
-    layout = image_layout_for(model)
-    converted = convert_checkpoint(ckpt, source=str(filename),
-                                   label_order=label_order,
-                                   strict_label_order=False,
-                                   image_layout=layout)
-    if converted['meta']['uniformer']['family'] == 'image' and \
-            layout == 'classifier':
-        check_image_heads(model.state_dict().keys(),
-                          unwrap_checkpoint(ckpt, str(filename))[0],
-                          str(filename))
-    load_state_dict(model, converted['state_dict'], strict=strict,
-                    logger=logger)
-    return ckpt, converted
+
+def load_as_mm_checkpoint(*args, **kwargs):
+    """:func:`mmuniformer.checkpoint.adapter.load_as_mm_checkpoint`, under
+    the name the tools have imported from here."""
+    from .adapter import load_as_mm_checkpoint as load
+    return load(*args, **kwargs)

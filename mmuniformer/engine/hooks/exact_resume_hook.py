@@ -16,8 +16,6 @@ import glob
 import os.path as osp
 import random
 import re
-import zipfile
-from typing import Optional
 
 import numpy as np
 import torch
@@ -25,7 +23,8 @@ from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 
-from ...checkpoint.adapter import UnreadableCheckpointError
+from ...checkpoint.reader import (UnreadableCheckpointError,
+                                  checkpoint_unreadable, unreadable_error)
 from ...registry import HOOKS
 from ..utils import is_training, saves_after_iter
 
@@ -47,33 +46,6 @@ def set_rng_state(state: dict):
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state['cuda'])
-
-
-def checkpoint_unreadable(path: str) -> Optional[str]:
-    """Why ``path`` is not a complete PyTorch checkpoint (None if it is).
-
-    Checks the zip container torch.save writes (central directory, then the
-    CRC of every member), without unpickling anything.
-    """
-    if not osp.isfile(path):
-        return 'file not found'
-    if osp.getsize(path) == 0:
-        return 'the file is empty (0 bytes)'
-    if not zipfile.is_zipfile(path):
-        with open(path, 'rb') as f:
-            if f.read(2) == b'\x80\x02':  # legacy (pre-1.6) torch.save
-                return None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if not any(n.endswith('data.pkl') for n in archive.namelist()):
-                return 'no data.pkl inside: not a torch.save file'
-            broken = archive.testzip()
-            if broken is not None:
-                return f'member {broken} is corrupt (CRC mismatch)'
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        return (f'{type(exc).__name__}: {exc} (truncated or not a PyTorch '
-                'checkpoint)')
-    return None
 
 
 def _ckpt_step(path: str) -> int:
@@ -126,9 +98,7 @@ class ExactResumeHook(Hook):
         elif load_from and osp.isfile(str(load_from)):
             reason = checkpoint_unreadable(str(load_from))
             if reason is not None:
-                raise UnreadableCheckpointError(
-                    f'{load_from} is not a readable checkpoint: {reason}. '
-                    'Download or save it again.')
+                raise unreadable_error(str(load_from), reason)
 
     @staticmethod
     def _choose_resume(runner):

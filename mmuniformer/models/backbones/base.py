@@ -34,6 +34,7 @@ from mmengine.model.weight_init import constant_init, trunc_normal_init
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ...checkpoint.adapter import guard_state_dict_loading
 from ..arch import LAYER_SCALE_INIT, NUM_STAGES, resolve_arch
 from ..layers.blocks import GlobalMHRABlock, LocalMHRABlock, channels_last_format
 from ..layers.cpu_kernels import set_cpu_kernels
@@ -180,6 +181,7 @@ class UniFormerTrunk(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=pretrained_to_init_cfg(
             pretrained, init_cfg, type(self).__name__))
+        guard_state_dict_loading(self)  # all-or-nothing load_state_dict
         self.arch = self._resolve_arch(arch, head_dim)
         self.depths = self.arch['depths']
         self.embed_dims = self.arch['embed_dims']
