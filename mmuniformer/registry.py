@@ -6,7 +6,9 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 ``dict(type='mmuniformer.UniFormer3D')``. The prefix also keeps MMAction2's own
 ``UniFormer`` (its test-only port) from ever being built in place of ours.
 """
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
@@ -18,5 +20,12 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope='mmuniformer',
                           locations=['mmuniformer.engine'])
+# the datasets and metrics subclass MMAction2's, so their modules import
+# mmaction: they load when a config names them (``mmuniformer.VideoDataset``,
+# ``mmuniformer.AccMetric``), never on ``import mmuniformer``
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmuniformer',
+                    locations=['mmuniformer.datasets.video_dataset'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='mmuniformer',
+                   locations=['mmuniformer.evaluation'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS']
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'DATASETS', 'METRICS']

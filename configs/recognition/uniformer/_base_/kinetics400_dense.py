@@ -31,7 +31,7 @@
 # data/kinetics400/kinetics400_{train,val}_list_videos.txt.
 clip_len = 16
 frame_interval = 4
-dataset_type = 'VideoDataset'
+dataset_type = 'mmuniformer.VideoDataset'
 data_root = 'data/kinetics400/videos_train'
 data_root_val = 'data/kinetics400/videos_val'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -80,7 +80,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
-        type='RepeatAugDataset',
+        type='mmuniformer.RepeatAugDataset',
         num_repeats=2,
         sample_once=True,
         ann_file=ann_file_train,
@@ -106,7 +106,7 @@ test_dataloader = dict(
         ann_file=ann_file_test,
         pipeline=test_pipeline))
 
-val_evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='mmuniformer.AccMetric')
 test_evaluator = val_evaluator
 
 # Official checkpoints (path or URL) work as they are with `load_from` and

@@ -6,7 +6,7 @@
 # Data layout: MMAction2's (tools/data/sthv2): data/sthv2/videos/*.webm and
 # data/sthv2/sthv2_{train,val}_list_videos.txt.
 num_frames = 16
-dataset_type = 'VideoDataset'
+dataset_type = 'mmuniformer.VideoDataset'
 data_root = 'data/sthv2/videos'
 ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
 ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
@@ -51,7 +51,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
-        type='RepeatAugDataset',
+        type='mmuniformer.RepeatAugDataset',
         num_repeats=2,
         sample_once=True,
         ann_file=ann_file_train,
@@ -77,7 +77,7 @@ test_dataloader = dict(
         ann_file=ann_file_test,
         pipeline=test_pipeline))
 
-val_evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='mmuniformer.AccMetric')
 test_evaluator = val_evaluator
 
 # Official checkpoints (path or URL) work as they are with `load_from` and

@@ -48,6 +48,11 @@ default_hooks = dict(
     # --cfg-options default_hooks.bad_videos.skip=True
     bad_videos=dict(type='mmuniformer.BadVideoHook', skip=False,
                     max_bad_fraction=0.01),
+    # labels of the train/val/test lists inside the head's range, checked
+    # before iteration 1; --resume with a changed config: what differs, and
+    # what wins (docs/advanced_guides/robust_training.md)
+    annotations=dict(type='mmuniformer.AnnotationCheckHook'),
+    resume_config=dict(type='mmuniformer.ResumeConfigHook'),
 )
 
 # auto_scale_lr: base_batch_size is the official total batch in videos per
