@@ -3,6 +3,7 @@ winner; a changed number of iterations per epoch stops the run (issue 18:
 today rc 0, the new lr silently ignored, batch 8 on a schedule built for 6
 iterations per epoch)."""
 import glob
+import itertools
 import os.path as osp
 
 import pytest
@@ -13,6 +14,8 @@ import mmuniformer  # noqa: F401
 from mmuniformer.engine.hooks import ResumeConfigError
 
 from toy_runner import ToyModel  # noqa: E402
+
+_RUNS = itertools.count()
 
 
 def _runner(work_dir, lr=0.01, batch=2, max_epochs=2, resume=False,
@@ -35,15 +38,19 @@ def _runner(work_dir, lr=0.01, batch=2, max_epochs=2, resume=False,
             checkpoint=dict(type='CheckpointHook', interval=1),
             resume_config=dict(type='mmuniformer.ResumeConfigHook',
                                on_schedule_change=on_schedule_change)),
-        resume=resume, default_scope='mmengine')
+        resume=resume, default_scope='mmengine',
+        # one logger (and log file) per runner, whatever the clock says
+        experiment_name=f'resume_cfg_{next(_RUNS)}')
     cfg = Config({k: v for k, v in settings.items() if k != 'train_dataloader'}
                  | dict(train_dataloader=dict(batch_size=batch)))
     return Runner(model=ToyModel(), cfg=cfg, **settings)
 
 
 def _log(work_dir):
-    return open(sorted(glob.glob(osp.join(str(work_dir), '*',
-                                          '*.log')))[-1]).read()
+    """The log of the last run in ``work_dir`` (folders are named by the
+    experiment name, which counts up)."""
+    logs = glob.glob(osp.join(str(work_dir), '*', '*.log'))
+    return open(max(logs, key=osp.getmtime)).read()
 
 
 def test_changed_lr_listed_checkpoint_wins(tmp_path):
