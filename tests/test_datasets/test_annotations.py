@@ -78,8 +78,8 @@ def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path):
     ds = _build(ann, str(tmp_path / 'v'))
     # MMAction2's transform, found although the data set is mmuniformer's
     assert type(ds.pipeline.transforms[0]).__name__ == 'DecordInit'
-    assert [(d['filename'], d['label'], d['ann_line'])
-            for d in ds.data_list] == [
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert [(d['filename'], d['label'], d['ann_line']) for d in infos] == [
         (osp.join(str(tmp_path / 'v'), 'my clip.mp4'), 1, 1),
         (osp.join(str(tmp_path / 'v'), 'b.mp4'), 0, 2)]
 

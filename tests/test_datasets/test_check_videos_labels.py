@@ -1,4 +1,5 @@
 """tools/data/check_videos.py checks labels too (issue 18)."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -25,7 +26,8 @@ def test_bad_labels_are_bad_entries(tmp_path):
          '--workers', '1', '--num-classes', '4', '--out-bad', str(out_bad),
          '--out-clean', str(out_clean)],
         capture_output=True, text=True, timeout=120,
-        env=dict(__import__('os').environ, PYTHONPATH=REPO))
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [REPO, os.environ.get('PYTHONPATH', '')])))
     assert res.returncode == 1, res.stdout + res.stderr
     rows = [r.split('\t') for r in out_bad.read_text().splitlines()]
     assert [(int(n), reason) for n, _, reason in rows] == [

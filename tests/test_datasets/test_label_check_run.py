@@ -28,7 +28,7 @@ def _cfg(root, anns, work_dir):
     cfg = Config.fromfile(DEMO_CFG)
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
-        loader.dataset.ann_file = anns[split]
+        loader.dataset.ann_file = anns.get(split, anns['val'])
         loader.dataset.data_prefix.video = root
         loader.num_workers = 0
         loader.batch_size = 2

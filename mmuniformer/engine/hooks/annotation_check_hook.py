@@ -10,7 +10,7 @@ checks, at ``before_run``, every loop that is built: train and val before
 training starts (a bad val label no longer gives a run that ends with rc 0
 and wrong metrics, hence a wrong best checkpoint), test before ``mim test``.
 
-It reads the labels the data set already parsed (``data_list``), so it works
+It reads the labels the data set already parsed (``get_data_info``), so it works
 for MMAction2's own data sets too; with ``mmuniformer.VideoDataset`` the
 error names the line (``ann_line``), otherwise the entry's index.
 """
@@ -43,7 +43,8 @@ def leaf_datasets(dataset) -> List:
     (``ConcatDataset.datasets``, ``RepeatDataset.dataset`` ...)."""
     if hasattr(dataset, 'datasets'):
         return [d for sub in dataset.datasets for d in leaf_datasets(sub)]
-    if hasattr(dataset, 'dataset') and not hasattr(dataset, 'data_list'):
+    if hasattr(dataset, 'dataset') and not hasattr(dataset,
+                                                   'get_data_info'):
         return leaf_datasets(dataset.dataset)
     return [dataset]
 
@@ -54,17 +55,18 @@ def check_labels(dataset, num_classes: int, key: str,
     ``[0, num_classes)`` in a built data set.
 
     Args:
-        dataset: a data set with ``data_list`` (MMAction2's / mmengine's).
+        dataset: an mmengine ``BaseDataset`` (``get_data_info``: its
+            ``data_list`` is emptied when the samples are serialised).
         num_classes (int): the head's class count.
         key (str): its config key, named in the fix.
         split (str): ``'train'`` / ``'val'`` / ``'test'``, named in the
             message. Defaults to ''.
     """
-    data_list = getattr(dataset, 'data_list', None)
-    if not data_list:
+    if not hasattr(dataset, 'get_data_info'):
         return
     bad = []
-    for index, info in enumerate(data_list):
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
         labels = info.get('label')
         if labels is None:
             continue
