@@ -14,11 +14,9 @@ The head's class count is checked against the labels by
 without the model config).
 
 Registered in ``mmuniformer``'s DATASETS registry; the shipped recognition
-configs use them. Built from a config as ``mmuniformer.VideoDataset``,
-mmengine makes ``mmuniformer`` the default scope while the data set is
-constructed, so its pipeline's unprefixed transforms (``DecordInit``, ...)
-would be looked up in a registry that does not hold them: the constructor
-builds the parent in MMAction2's scope, as ``type='VideoDataset'`` is.
+configs use them. The default scope stays the config's (``mmaction``) while
+they are built, so their pipelines' unprefixed transforms (``DecordInit``,
+...) are MMAction2's, as with ``type='VideoDataset'``.
 """
 import os.path as osp
 
@@ -26,26 +24,12 @@ from mmaction.datasets import RawframeDataset as _MMARawframeDataset
 from mmaction.datasets import RepeatAugDataset as _MMARepeatAugDataset
 from mmaction.datasets import VideoDataset as _MMAVideoDataset
 from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 
 from ..registry import DATASETS
 from .annotations import check_data_paths, read_video_list
 
 
-class HostScopeMixin:
-    """Build the MMAction2 parent in MMAction2's scope (module docstring)."""
-
-    def __init__(self, *args, **kwargs):
-        current = DefaultScope.get_current_instance()
-        scope = None if current is None else current.scope_name
-        if scope in (None, 'mmuniformer'):
-            with DefaultScope.overwrite_default_scope('mmaction'):
-                super().__init__(*args, **kwargs)
-        else:
-            super().__init__(*args, **kwargs)
-
-
-class CheckedListMixin(HostScopeMixin):
+class CheckedListMixin:
     """``load_data_list`` with checks (see the module docstring)."""
 
     def load_data_list(self):
@@ -85,7 +69,7 @@ class RepeatAugDataset(CheckedListMixin, _MMARepeatAugDataset):
 
 
 @DATASETS.register_module()
-class RawframeDataset(HostScopeMixin, _MMARawframeDataset):
+class RawframeDataset(_MMARawframeDataset):
     """MMAction2's ``RawframeDataset`` whose missing list or frame folder is
     a :class:`MissingDataError` with the layout and the overrides (its
     ``<frame dir> <total frames> <label>`` lines are parsed by MMAction2;

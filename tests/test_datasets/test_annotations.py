@@ -72,7 +72,7 @@ def _build(ann, root, test_mode=False, **kwargs):
         return DATASETS.build(cfg)
 
 
-def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path):
+def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path, capsys):
     (tmp_path / 'v').mkdir()
     ann = _write(tmp_path, 'my clip.mp4 1\nb.mp4 0\n\n')
     ds = _build(ann, str(tmp_path / 'v'))
@@ -82,6 +82,7 @@ def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path):
     assert [(d['filename'], d['label'], d['ann_line']) for d in infos] == [
         (osp.join(str(tmp_path / 'v'), 'my clip.mp4'), 1, 1),
         (osp.join(str(tmp_path / 'v'), 'b.mp4'), 0, 2)]
+    assert f'{ann}: skipped 1 blank line(s) (line 3)' in capsys.readouterr().out
 
 
 @pytest.mark.parametrize('test_mode', [False, True])
