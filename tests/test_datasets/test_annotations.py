@@ -82,7 +82,8 @@ def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path, capsys):
     assert [(d['filename'], d['label'], d['ann_line']) for d in infos] == [
         (osp.join(str(tmp_path / 'v'), 'my clip.mp4'), 1, 1),
         (osp.join(str(tmp_path / 'v'), 'b.mp4'), 0, 2)]
-    assert f'{ann}: skipped 1 blank line(s) (line 3)' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f'{ann}: skipped 1 blank line(s) (line 3)' in out
 
 
 @pytest.mark.parametrize('test_mode', [False, True])

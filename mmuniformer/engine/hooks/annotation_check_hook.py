@@ -10,8 +10,8 @@ checks, at ``before_run``, every loop that is built: train and val before
 training starts (a bad val label no longer gives a run that ends with rc 0
 and wrong metrics, hence a wrong best checkpoint), test before ``mim test``.
 
-It reads the labels the data set already parsed (``get_data_info``), so it works
-for MMAction2's own data sets too; with ``mmuniformer.VideoDataset`` the
+It reads the labels the data set already parsed (``get_data_info``), so it
+works for MMAction2's own data sets too; with ``mmuniformer.VideoDataset`` the
 error names the line (``ann_line``), otherwise the entry's index.
 """
 from typing import List, Optional
