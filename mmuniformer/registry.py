@@ -8,6 +8,7 @@ the scope prefix ``mmuniformer.`` whatever the default scope is, e.g.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
@@ -24,14 +25,20 @@ OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
 # ``runner_type = 'mmuniformer.Runner'`` (mmuniformer.engine.runner)
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmuniformer',
                    locations=['mmuniformer.engine.runner'])
-# data transforms (decoders, clip augmentation: ``mmuniformer.<Name>``); importing them imports
+# data transforms (decoders, clip augmentation: ``mmuniformer.<Name>``);
+# importing them imports
 # the host (MMAction2), so only on first use
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='mmuniformer',
                       locations=['mmuniformer.datasets.transforms'])
 
+# the datasets and metrics subclass MMAction2's, so their modules import
+# mmaction: they load when a config names them (``mmuniformer.VideoDataset``,
+# ``mmuniformer.AccMetric``), never on ``import mmuniformer``
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmuniformer',
-                    locations=['mmuniformer.datasets.repeat_aug_dataset'])
+                    locations=['mmuniformer.datasets.video_dataset'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='mmuniformer',
+                   locations=['mmuniformer.evaluation'])
 
 __all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'RUNNERS', 'TRANSFORMS',
-           'DATASETS']
+           'DATASETS', 'METRICS']

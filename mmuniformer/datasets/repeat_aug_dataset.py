@@ -8,12 +8,12 @@ decoder that reads ``frame_inds``; :class:`RepeatAugDataset` here accepts
 ``mmuniformer.PyAVSeekInit`` / ``mmuniformer.PyAVSeekDecode`` too (issue 19:
 they decode each distinct frame once, where decord's ``get_batch`` of the
 twice-concatenated indices seeks back for the second copy) and otherwise
-is MMAction2's class unchanged.
+is MMAction2's class unchanged. It is registered (with the annotation
+checks) as ``mmuniformer.RepeatAugDataset`` in :mod:`.video_dataset`.
 """
 from mmaction.datasets import RepeatAugDataset as _MMActionRepeatAug
 from mmaction.datasets import VideoDataset
 
-from mmuniformer.registry import DATASETS
 
 DECODER_PAIRS = {('DecordInit', 'DecordDecode'),
                  ('mmuniformer.PyAVSeekInit', 'mmuniformer.PyAVSeekDecode'),
@@ -27,8 +27,7 @@ def _type(transform) -> str:
     return type(transform).__name__
 
 
-@DATASETS.register_module()
-class RepeatAugDataset(_MMActionRepeatAug):
+class AnyDecoderRepeatAugDataset(_MMActionRepeatAug):
     """See the module docstring; the arguments of MMAction2's
     ``RepeatAugDataset`` (``num_repeats`` default 4, ``sample_once``
     default False)."""

@@ -17,7 +17,13 @@ frame_interval) -- videos shorter than a clip.
 the input lines without the unreadable ones (short videos are kept unless
 ``--drop-short``). MMAction2's own ``tools/analysis_tools/check_videos.py``
 needs the full config and only reports; this one works on the list alone.
-Exit status 0 when every entry is readable, 1 otherwise.
+Labels are checked too, by the rule of ``mmuniformer.VideoDataset``
+(``mmuniformer/datasets/annotations.py``): the label is the last field of
+the line (paths may hold spaces), an integer from 0, below ``--num-classes``
+when given; a line without a label or with a bad one is a bad entry
+(``bad label: ...``) and is left out of the clean list. Blank lines are
+skipped and counted.
+Exit status 0 when every entry is readable and labelled, 1 otherwise.
 """
 import argparse
 import os
@@ -25,6 +31,7 @@ import os.path as osp
 import sys
 from multiprocessing import Pool
 
+from mmuniformer.datasets.annotations import label_problem, parse_line
 from mmuniformer.datasets.video_faults import decoder_reason
 
 
@@ -77,6 +84,9 @@ def parse_args(argv=None):
                         'frame_interval)')
     parser.add_argument('--drop-short', action='store_true',
                         help='also leave short videos out of the clean list')
+    parser.add_argument('--num-classes', type=int, default=None,
+                        help='labels must be below this (the head\'s '
+                        'num_classes)')
     parser.add_argument('--decode', choices=['all', 'sparse'], default='all',
                         help='decode every frame (finds truncated streams) '
                         'or first/middle/last only (faster)')
@@ -88,17 +98,26 @@ def main(argv=None) -> int:
     root, ext = osp.splitext(args.ann_file)
     out_bad = args.out_bad or f'{root}.bad.txt'
     out_clean = args.out_clean or f'{root}.clean.txt'
-    jobs = []
+    jobs, labels, blanks = [], [], 0
     with open(args.ann_file) as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip('\n')
             if not line.strip():
+                blanks += 1
                 continue
-            rel = line.strip().split(' ')[0]
-            jobs.append((number, line, osp.join(args.data_prefix, rel),
-                         args.min_frames, args.decode))
+            rel, text = parse_line(line)
+            problem = label_problem(text, args.num_classes)
+            path = osp.join(args.data_prefix, rel)
+            if problem:
+                labels.append((number, line, path, 'bad',
+                               f'bad label: {problem}'))
+            jobs.append((number, line, path, args.min_frames, args.decode))
     with Pool(max(1, args.workers)) as pool:
         results = pool.map(check_one, jobs, chunksize=1)
+    bad_label = {r[0] for r in labels}
+    results = sorted(labels + [r for r in results
+                               if r[0] not in bad_label or r[3] == 'bad'],
+                     key=lambda r: r[0])
     bad = [r for r in results if r[3] == 'bad']
     short = [r for r in results if r[3] == 'short']
     dropped = {r[0] for r in bad} | (
@@ -107,13 +126,17 @@ def main(argv=None) -> int:
         for number, _, path, status, reason in bad + short:
             f.write(f'{number}\t{path}\t{status}: {reason}\n')
     with open(out_clean, 'w') as f:
+        written = set()
         for number, line, *_ in results:
-            if number not in dropped:
+            if number not in dropped and number not in written:
+                written.add(number)
                 f.write(line + '\n')
-    kept = len(results) - len(dropped)
-    print(f'{len(results)} entries: {len(bad)} unreadable, {len(short)} '
-          f'short; bad entries -> {out_bad}; cleaned list ({kept} entries) '
-          f'-> {out_clean}')
+    entries = len({r[0] for r in results})
+    kept = entries - len(dropped)
+    print(f'{entries} entries: {len(bad) - len(labels)} unreadable, '
+          f'{len(labels)} bad labels, {len(short)} short, {blanks} blank '
+          f'lines skipped; bad entries -> {out_bad}; cleaned list ({kept} '
+          f'entries) -> {out_clean}')
     for number, _, path, status, reason in bad + short:
         print(f'  line {number}: {path}: {status}: {reason}')
     return 1 if bad else 0

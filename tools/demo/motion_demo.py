@@ -41,8 +41,45 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+_PROGRESS = re.compile(
+    r'Epoch\((train|val|test)\)\s*(?:\[(\d+)\])?\s*\[\s*(\d+)/(\d+)\]')
+_FIELD = re.compile(r'(?<!\S)([\w/]+): (\S+)')
+# the fields shown, in order, and their console names
+_TRAIN_FIELDS = (('loss', 'loss'), ('top1_acc', 'top1'), ('eta', 'eta'))
+_EVAL_FIELDS = (('acc/top1', 'top1'), ('acc/top5', 'top5'),
+                ('acc/mean1', 'mean1'), ('acc/nonfinite', 'NON-FINITE'))
+
+
+def console_line(line):
+    """The console form of one line of mmengine's log, or ``None``.
+
+    Kept: the training progress lines (``Epoch(train) [e][i/n]``: epoch,
+    iteration, loss, training top-1 of the batch, ETA) and the evaluation
+    summaries (``Epoch(val|test) ...`` with ``acc/top1``). Everything else
+    (the config dump, the environment block, per-iteration evaluation
+    progress, warnings) stays in the log file only; the full log is printed
+    (its last 3000 characters) when a step fails.
+    """
+    found = _PROGRESS.search(line)
+    if not found:
+        return None
+    mode, epoch, it, total = found.groups()
+    fields = dict(_FIELD.findall(line[found.end():]))
+    if mode == 'train':
+        head = f'train epoch {epoch} iter {int(it):>{len(total)}}/{total}'
+        shown = _TRAIN_FIELDS
+    elif 'acc/top1' in fields:
+        head = f'{mode:<5} epoch {epoch}' if epoch else f'{mode:<5}'
+        shown = _EVAL_FIELDS
+    else:
+        return None
+    return '  '.join([head] + [f'{name} {fields[key]}'
+                               for key, name in shown if key in fields])
+
+
 def run(cmd, log_path):
-    """Run ``cmd``, tee its output to ``log_path``, return the text."""
+    """Run ``cmd``, write its output to ``log_path``, print the
+    :func:`console_line` of each line; return the text."""
     print('$ ' + ' '.join(cmd), flush=True)
     with open(log_path, 'w') as log:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
@@ -51,8 +88,9 @@ def run(cmd, log_path):
         for line in proc.stdout:
             log.write(line)
             lines.append(line)
-            if re.search(r'Epoch\(|acc/top1|Error|error', line):
-                print('  ' + line.rstrip()[-160:], flush=True)
+            shown = console_line(line)
+            if shown:
+                print('  ' + shown, flush=True)
         proc.wait()
     text = ''.join(lines)
     if proc.returncode != 0:

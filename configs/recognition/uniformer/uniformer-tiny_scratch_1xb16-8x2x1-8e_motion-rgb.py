@@ -49,7 +49,7 @@ train_dataloader = dict(
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='VideoDataset',
+        type='mmuniformer.VideoDataset',
         ann_file=f'{data_root}/train.txt',
         data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
@@ -59,13 +59,13 @@ val_dataloader = dict(
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='VideoDataset',
+        type='mmuniformer.VideoDataset',
         ann_file=f'{data_root}/val.txt',
         data_prefix=dict(video=data_root),
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='mmuniformer.AccMetric')
 test_evaluator = val_evaluator
 
 max_epochs = 8
@@ -105,6 +105,11 @@ default_hooks = dict(
     preemption=dict(type='mmuniformer.PreemptionHook'),
     run_lock=dict(type='mmuniformer.RunLockHook'),
     quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
+    # labels of the train/val/test lists inside the head's range, checked
+    # before iteration 1; --resume with a changed config: what differs, and
+    # what wins (docs/advanced_guides/robust_training.md)
+    annotations=dict(type='mmuniformer.AnnotationCheckHook'),
+    resume_config=dict(type='mmuniformer.ResumeConfigHook'),
 )
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -46,7 +46,7 @@
 # `--cfg-options train_dataloader.num_workers=0` debugging runs).
 clip_len = 16
 frame_interval = 4
-dataset_type = 'VideoDataset'
+dataset_type = 'mmuniformer.VideoDataset'
 data_root = 'data/kinetics400/videos_train'
 data_root_val = 'data/kinetics400/videos_val'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -123,7 +123,7 @@ test_dataloader = dict(
         ann_file=ann_file_test,
         pipeline=test_pipeline))
 
-val_evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='mmuniformer.AccMetric')
 test_evaluator = val_evaluator
 
 # Official checkpoints (path or URL) work as they are with `load_from` and

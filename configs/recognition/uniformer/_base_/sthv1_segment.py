@@ -15,7 +15,7 @@
 # would restore it.
 _base_ = ['./sthv2_segment.py']
 
-dataset_type = 'RawframeDataset'
+dataset_type = 'mmuniformer.RawframeDataset'
 data_root = 'data/sthv1/rawframes'
 ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
 ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'

@@ -7,7 +7,7 @@
 # data/sthv2/sthv2_{train,val}_list_videos.txt.
 # input pipeline and loader settings: see kinetics400_dense.py
 num_frames = 16
-dataset_type = 'VideoDataset'
+dataset_type = 'mmuniformer.VideoDataset'
 data_root = 'data/sthv2/videos'
 ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
 ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
@@ -80,7 +80,7 @@ test_dataloader = dict(
         ann_file=ann_file_test,
         pipeline=test_pipeline))
 
-val_evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='mmuniformer.AccMetric')
 test_evaluator = val_evaluator
 
 # Official checkpoints (path or URL) work as they are with `load_from` and

@@ -55,6 +55,11 @@ default_hooks = dict(
     preemption=dict(type='mmuniformer.PreemptionHook'),
     run_lock=dict(type='mmuniformer.RunLockHook'),
     quiet_logs=dict(type='mmuniformer.QuietLogsHook'),
+    # labels of the train/val/test lists inside the head's range, checked
+    # before iteration 1; --resume with a changed config: what differs, and
+    # what wins (docs/advanced_guides/robust_training.md)
+    annotations=dict(type='mmuniformer.AnnotationCheckHook'),
+    resume_config=dict(type='mmuniformer.ResumeConfigHook'),
 )
 
 # auto_scale_lr: base_batch_size is the official total batch in videos per
