@@ -11,8 +11,10 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
+# ``mmuniformer.analysis`` registers the FLOPs handle of fused attention with
+# mmengine's analyzer when a model of ours is first built
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
-                  locations=['mmuniformer.models'])
+                  locations=['mmuniformer.models', 'mmuniformer.analysis'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
                  locations=['mmuniformer.engine'])
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,

@@ -16,13 +16,14 @@ import os.path as osp
 from collections import OrderedDict
 
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 import torch
 from conftest import load_script
 from mmengine.config import Config
 from official_layout import load_layout, official_state
 from reference_uniformer import image_logits
 
-pytest.importorskip('mmpretrain')
+importorskip('mmpretrain')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 from mmengine.registry import init_default_scope  # noqa: E402
