@@ -18,11 +18,13 @@ Two things mmengine's ``FlopAnalyzer`` (the counter behind every host's
   arithmetic) under a ``TorchFunctionMode`` that applies the same per-op
   rules as mmengine's jit handles (one multiply-add = one FLOP; conv,
   linear, matmul, bmm, einsum, SDPA, norms, bilinear/nearest upsampling,
-  adaptive average pooling, grid sampling; element-wise ops free). A full
-  UperNet-B at 512x2048 (1.2 TFLOPs) takes well under a second instead of
-  a minute of real computation on 2 CPU cores, with the same result as
-  the traced ``FlopAnalyzer`` (``tests/test_tools/test_get_flops.py``
-  checks both on the same models, and every row of ``docs/flops.md``).
+  adaptive average pooling, grid sampling; element-wise ops free). The
+  cost no longer grows with the input size: the traced count of the
+  largest rows of ``docs/flops.md`` (UperNet / Cascade at full size) does
+  their real arithmetic, about a minute each on 2 CPU cores. The result
+  equals the traced ``FlopAnalyzer``'s (``tests/test_tools/
+  test_get_flops.py`` checks both on the same models, and every row of
+  ``docs/flops.md``).
 """
 import math
 import warnings

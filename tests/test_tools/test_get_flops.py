@@ -315,8 +315,8 @@ def test_readme_figures_are_the_doc_rows():
 
 # -- every doc row recomputed from the code, on every run ---------------------
 # Counting runs on fake tensors (no arithmetic), so the 77 rows at their full
-# input sizes take about a minute of model building and seconds of counting
-# (the traced count of the same rows took ~25 min on 2 cores). A change of
+# input sizes cost model building, not computation (the traced count does the
+# real arithmetic: about a minute for each of the largest rows). A change of
 # any model's cost -- a depth, an mlp_ratio, a head's channels, an input
 # size in a config -- changes a row and fails here; the official value of
 # each row is pinned above (OFFICIAL / MISMATCH).
