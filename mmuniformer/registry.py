@@ -15,8 +15,10 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
+# ``mmuniformer.analysis`` registers the FLOPs handle of fused attention with
+# mmengine's analyzer when a model of ours is first built
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
-                  locations=['mmuniformer.models'])
+                  locations=['mmuniformer.models', 'mmuniformer.analysis'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmuniformer',
                  locations=['mmuniformer.engine'])
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,

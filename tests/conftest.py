@@ -1,5 +1,14 @@
 """Shared fixtures. ``../shared`` (the project's real test data) is used
-when present; tests that need it skip with the reason otherwise."""
+when present; tests that need it skip with the reason otherwise.
+
+Every skip of the suite goes through this file: :func:`skip_or_fail`,
+:func:`importorskip` and the ``requires(condition, reason)`` marker. Under
+``CI=true`` each of them fails instead of skipping, the terminal summary
+prints ``[skips] N skipped`` and a CI session with any skip (from here or
+from a stray ``pytest.skip``) exits non-zero, so CI cannot pass with tests
+silently left out (``tests/test_tools/test_skip_policy.py`` checks that no
+test file calls pytest's own skips).
+"""
 import os
 import os.path as osp
 import sys
@@ -24,10 +33,53 @@ def in_ci():
 
 
 def skip_or_fail(msg):
-    """Skip with the reason; under CI fail instead."""
+    """Skip with the reason; under CI fail instead. Works at module level
+    too (a failed module import is a collection error in CI)."""
     if in_ci():
-        pytest.fail(msg)
-    pytest.skip(msg)
+        pytest.fail(f'CI=true forbids skips: {msg}', pytrace=False)
+    pytest.skip(msg, allow_module_level=True)
+
+
+def importorskip(modname, reason=None):
+    """``pytest.importorskip`` that fails under CI: the module, or a skip
+    (outside CI) naming what is missing and how to get it."""
+    import importlib
+    try:
+        return importlib.import_module(modname)
+    except ImportError as exc:
+        skip_or_fail(reason or f'{modname} is not importable ({exc}); '
+                     'bash tools/install.sh installs the test stack')
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'requires(condition, reason): run only where condition '
+        'holds; skips outside CI, fails under CI=true (tests/conftest.py)')
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers(name='requires'):
+        condition = mark.args[0] if mark.args else mark.kwargs['condition']
+        reason = mark.args[1] if len(mark.args) > 1 else mark.kwargs.get(
+            'reason', 'requirement not met')
+        if not condition:
+            skip_or_fail(reason)
+
+
+def _skipped(config):
+    reporter = config.pluginmanager.get_plugin('terminalreporter')
+    return len(reporter.stats.get('skipped', [])) if reporter else 0
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = _skipped(config)
+    policy = 'CI=true: must be 0' if in_ci() else 'outside CI'
+    terminalreporter.write_line(f'[skips] {n} skipped ({policy})')
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if in_ci() and _skipped(session.config) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

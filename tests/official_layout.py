@@ -24,10 +24,9 @@ from collections import OrderedDict
 
 import re
 
-import pytest
 import torch
 
-from conftest import SHARED  # noqa: E402
+from conftest import SHARED, skip_or_fail  # noqa: E402
 
 KEYS_DIR = osp.join(SHARED, 'reference', 'official_keys')
 
@@ -39,6 +38,17 @@ TINY_S = dict(depths=TINY_DEPTHS, embed_dims=(64, 128, 320, 512),
 TINY_S_PLUS = dict(TINY_S, head_dim=32, conv_stem=True)  # S-dagger
 TINY_L_LS = dict(depths=TINY_DEPTHS, embed_dims=(128, 192, 448, 640),
                  head_dim=64, layer_scale='all')  # token labeling L+LS
+# layer scale of each official family, as the strict oracles take it
+# (reference_uniformer.LAYER_SCALE): B-LS in the SABlocks only, TL L in
+# every block (uniformer_official.md, layer-scale placement)
+LAYER_SCALE = {'image_base_ls_in1k': 'global', 'image_large_ls_tl': 'all'}
+
+
+def layer_scale_of(family):
+    """The layer scale of an official family ('global', 'all' or None)."""
+    return LAYER_SCALE.get(family.split('+')[0])
+
+
 _BLOCK = re.compile(r'^(?:backbone\.)?blocks(\d)\.(\d+)\.')
 
 
@@ -56,9 +66,7 @@ def load_layout(family):
     if not osp.isfile(path):
         msg = (f'official key layout {path} not found (set MMUNIFORMER_SHARED '
                'to the folder that holds reference/)')
-        if os.environ.get('CI', '').lower() in ('1', 'true', 'yes'):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(msg)
     with open(path) as f:
         return json.load(f)
 

@@ -7,14 +7,21 @@ official manner: the pruning ranks tokens by a full descending sort, keeps
 the first ``floor(N * ratio)``, and un-sorts with the inverse permutation
 (the package uses top-k + scatter instead). Eval mode only (no DropPath).
 The pruning state is a plain dict ``{'score': None | (B, N) tensor}``.
+Weights are read strictly (``reference_uniformer.StrictState``): a missing
+tensor is a ``KeyError``, an unread one a ``ValueError``; ``layer_scale``
+(None or 'all', the video ``ls_fp32`` layout) is the caller's to say.
 """
 import math
 
 import torch
 import torch.nn.functional as F
 
-from .reference_uniformer import (BLOCK_LN_EPS, EMBED_LN_EPS, _bn, _conv,
-                                  _ln, _ln_channels_first, _mlp_tokens, cblock)
+from .reference_uniformer import (ATTN_SCALE_POWER, BLOCK_LN_EPS,
+                                  EMBED_LN_EPS, StrictState, _bn, _conv, _ln,
+                                  _ln_channels_first, _mlp_tokens, cblock,
+                                  strict)
+
+CLS_LN_EPS = 1e-5  # norm_cls, §2.7
 
 # §1: depths, dims, head_dim; stage-3 block 0 keeps all tokens, all other
 # stage-3/4 blocks keep half; trade-off lists equal the ratio lists.
@@ -35,10 +42,11 @@ def attention_with_score(z, sd, p, num_heads):
     query's softmax row, not renormalised."""
     B, M, C = z.shape
     d = C // num_heads
-    qkv = F.linear(z, sd[p + 'qkv.weight'], sd[p + 'qkv.bias'])
+    qkv = F.linear(z, sd[p + 'qkv.weight'],
+                   sd[p + 'qkv.bias'] if getattr(sd, 'qkv_bias', True) else None)
     qkv = qkv.reshape(B, M, 3, num_heads, d).permute(2, 0, 3, 1, 4)
     q, k, v = qkv[0], qkv[1], qkv[2]
-    attn = ((q @ k.transpose(-2, -1)) * d**-0.5).softmax(-1)
+    attn = ((q @ k.transpose(-2, -1)) * d**ATTN_SCALE_POWER).softmax(-1)
     r = attn[:, :, 0, :].mean(1)
     out = (attn @ v).transpose(1, 2).reshape(B, M, C)
     return F.linear(out, sd[p + 'proj.weight'], sd[p + 'proj.bias']), r
@@ -74,9 +82,10 @@ def pool_score(g, spatial):
 def evo_block(nd, cls, x, sd, p, num_heads, ratio, trade_off, state,
               downsample=False):
     """§2.5 EvoSABlock forward; returns (cls, x)."""
+    sd = sd if isinstance(sd, StrictState) else strict(sd)
     C = x.shape[1]
     spatial = x.shape[2:]
-    g1, g2 = sd.get(p + 'gamma_1'), sd.get(p + 'gamma_2')
+    g1, g2 = sd.gamma(p + 'gamma_1', False), sd.gamma(p + 'gamma_2', False)
 
     def scale(gamma, y):
         return y if gamma is None else gamma * y
@@ -140,8 +149,9 @@ def patch_embed(nd, x, sd, stage):
     return _ln_channels_first(x, sd, p + 'norm', EMBED_LN_EPS)
 
 
-def forward_stages(nd, x, sd, variant, ratios=None):
+def forward_stages(nd, x, sd, variant, ratios=None, layer_scale=None):
     """The four raw stage maps and the final cls token (B, 1, C4)."""
+    sd = strict(sd, layer_scale=layer_scale)
     v = VARIANTS[variant]
     depths, head_dim = v['depths'], v['head_dim']
     r3, r4 = ratios or default_ratios(depths)
@@ -174,25 +184,34 @@ def classify(feat, cls, sd):
     logits = F.linear(feat.flatten(2).mean(-1), sd['head.weight'],
                       sd['head.bias'])
     c = F.layer_norm(cls[:, 0], cls.shape[-1:], sd['norm_cls.weight'],
-                     sd['norm_cls.bias'], 1e-5)
+                     sd['norm_cls.bias'], CLS_LN_EPS)
     return logits, F.linear(c, sd['head_cls.weight'], sd['head_cls.bias'])
 
 
-def video_logits(x, sd, variant, ratios=None, with_cls=False):
+def video_logits(x, sd, variant, ratios=None, with_cls=False,
+                 layer_scale=None, train=False):
     """Official light video model, eval mode: ``head`` logits."""
+    sd = strict(sd, layer_scale=layer_scale, train=train)
     outs, cls = forward_stages(3, x, sd, variant, ratios)
     pair = classify(outs[-1], cls, sd)
+    sd.check_all_used()
     return pair if with_cls else pair[0]
 
 
-def image_logits(x, sd, variant, ratios=None, with_cls=False):
+def image_logits(x, sd, variant, ratios=None, with_cls=False,
+                 layer_scale=None, train=False):
+    sd = strict(sd, layer_scale=layer_scale, train=train)
     outs, cls = forward_stages(2, x, sd, variant, ratios)
     pair = classify(outs[-1], cls, sd)
+    sd.check_all_used()
     return pair if with_cls else pair[0]
 
 
-def dense_features(x, sd, variant, ratios=None):
+def dense_features(x, sd, variant, ratios=None, layer_scale=None):
     """Official det/seg backbone: norm1..4 (LN 1e-6) on each stage map."""
+    sd = strict(sd, layer_scale=layer_scale)
     outs, _ = forward_stages(2, x, sd, variant, ratios)
-    return [_ln_channels_first(o, sd, f'norm{i + 1}', BLOCK_LN_EPS)
+    outs = [_ln_channels_first(o, sd, f'norm{i + 1}', BLOCK_LN_EPS)
             for i, o in enumerate(outs)]
+    sd.check_all_used()
+    return outs

@@ -6,6 +6,7 @@ from an official-layout file gives the oracle's logits (≤ 1e-4, fp32)."""
 import os.path as osp
 
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 import torch
 
 from mmuniformer.models import UniFormerLight, UniFormerLight3D
@@ -140,7 +141,7 @@ def test_det_checkpoint_into_dense_backbone(tmp_path, variant):
 
 # -- K400 configs, official video files, recognizer logits --------------------
 def _recognizer(config):
-    pytest.importorskip('mmaction')
+    importorskip('mmaction')
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmaction.registry import MODELS
@@ -171,13 +172,14 @@ def test_config_recognizer_gives_official_logits(tmp_path, config, variant,
         x = torch.randn(1, 3, T, H, W)
         with torch.no_grad():
             got = model._forward(x[:, None], stage='head')
-            want = R.video_logits(x, state, variant)
+            want = R.video_logits(x, state, variant,
+                                  layer_scale='all' if ls else None)
         diffs.append(float((got - want).abs().max()))
     assert max(diffs) <= 1e-4, diffs
 
 
 def test_training_loss_adds_the_cls_token_term():
-    pytest.importorskip('mmaction')
+    importorskip('mmaction')
     from mmaction.structures import ActionDataSample
     model = _recognizer(XXS_16x160)
     model.train()
@@ -186,8 +188,30 @@ def test_training_loss_adds_the_cls_token_term():
     losses = model(x, samples, mode='loss')
     assert set(losses) >= {'loss_cls', 'loss_cls_token'}
     head = model.cls_head
+    # the term is w * CE(head_cls(LN_1e-5(cls token))) and loss_cls the
+    # (1 - w) share of the head's CE (official 0.5 + 0.5); eval mode so
+    # that both forwards are the same function (no drop path)
+    model.eval()
+    w = head.cls_token_loss_weight
+    assert w == 0.5
+    with torch.no_grad():
+        losses = model(x, samples, mode='loss')
+        feat, cls = model.backbone(x[:, 0])
+        C = cls.shape[-1]
+        cls_logits = torch.nn.functional.linear(
+            torch.nn.functional.layer_norm(cls, (C, ), head.norm_cls.weight,
+                                           head.norm_cls.bias, 1e-5),
+            head.head_cls.weight, head.head_cls.bias)
+        ce_cls = head.loss_by_feat(cls_logits, samples)['loss_cls']
+        ce_head = head.loss_by_feat(head(feat), samples)['loss_cls']
+    torch.testing.assert_close(losses['loss_cls_token'], w * ce_cls)
+    torch.testing.assert_close(losses['loss_cls'], (1 - w) * ce_head)
+    assert abs(float(ce_cls - ce_head)) > 1e-3  # two different terms
     head.cls_token_loss_weight = 0.
-    assert 'loss_cls_token' not in model(x, samples, mode='loss')
+    with torch.no_grad():
+        plain = model(x, samples, mode='loss')
+    assert 'loss_cls_token' not in plain
+    torch.testing.assert_close(plain['loss_cls'], ce_head)
 
 
 def test_load_hook_converts_an_official_light_file_for_the_config():

@@ -8,9 +8,10 @@ import math
 import os.path as osp
 
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 from mmengine.config import Config
 
-pytest.importorskip('mmpretrain')
+importorskip('mmpretrain')
 
 from conftest import REPO  # noqa: E402  (the repository root)
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')

@@ -20,8 +20,8 @@ from mmuniformer.models.layers.cpu_kernels import (DepthwiseConv2d, DepthwiseCon
                                             set_cpu_kernels)
 
 CL = {2: torch.channels_last, 3: torch.channels_last_3d}
-needs_onednn = pytest.mark.skipif(
-    not onednn_linear_available(),
+needs_onednn = pytest.mark.requires(
+    onednn_linear_available(),
     reason="this PyTorch has no working torch.ops.mkldnn._linear_pointwise")
 
 

@@ -31,7 +31,9 @@ def test_official_image_logits(family, arch, token_labeling):
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(model(x),
-                                   image_logits(x, state, arch['head_dim']),
+                                   image_logits(x, state, arch['head_dim'],
+                                                layer_scale=arch.get(
+                                                    'layer_scale')),
                                    atol=1e-4, rtol=1e-4)
 
 

@@ -120,7 +120,8 @@ def test_video_backbone_features(variant, ls, size):
         feat, cls = model(x)
         got = torch.nn.functional.linear(feat.flatten(2).mean(-1),
                                          sd['head.weight'], sd['head.bias'])
-        want = R.video_logits(x, sd, variant)
+        want = R.video_logits(x, sd, variant,
+                              layer_scale='all' if ls else None)
     assert feat.shape[2] == (size[0] + 1) // 2
     assert cls.shape == (1, R.VARIANTS[variant]['dims'][3])
     assert (got - want).abs().max() <= 1e-4

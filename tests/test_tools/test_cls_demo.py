@@ -10,9 +10,10 @@ import re
 
 import numpy as np
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 import torch
 
-pytest.importorskip('mmpretrain')
+importorskip('mmpretrain')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 from conftest import load_script  # noqa: E402

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 import torch
 
 from conftest import REPO  # noqa: E402  (the repository root)
@@ -21,7 +22,7 @@ model = dict(type='mmuniformer.UniFormer', attn_mode='hybrid', window_size=4,
 
 @pytest.fixture(scope='module')
 def tool():
-    pytest.importorskip('onnxruntime')
+    importorskip('onnxruntime')
     sys.path.insert(0, osp.join(REPO, 'tools', 'deployment'))
     try:
         import export_onnx

@@ -6,6 +6,7 @@ import re
 import warnings
 
 import pytest
+from conftest import skip_or_fail  # noqa: E402  (fails under CI=true)
 import torch
 
 # _one_thread: the autouse single-thread fixture of the demo tests
@@ -18,7 +19,7 @@ from tests.test_tools.test_image_demos import (  # noqa: F401
 def coco_image(shared_data):
     path = osp.join(shared_data, 'coco_pose', IMAGE)
     if not osp.isfile(path):
-        pytest.skip(f'COCO test image not found: {path}')
+        skip_or_fail(f'COCO test image not found: {path}')
     return path
 
 

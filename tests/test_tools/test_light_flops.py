@@ -6,6 +6,7 @@ import importlib.util
 import os.path as osp
 
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 
 from conftest import REPO  # noqa: E402  (the repository root)
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py')
@@ -42,7 +43,7 @@ def test_light_image_rows(arch, side, zoo, official, params):
 
 
 def test_light_video_row_uses_the_config_crop():
-    pytest.importorskip('mmaction')
+    importorskip('mmaction')
     config = osp.join(UNI, 'uniformer-light-xxs_imagenet1k-128px-pre_8xb32-'
                       'u4-110e_kinetics400-128px-rgb.py')
     name, size, wrapper, inputs = tool.build_case(config)

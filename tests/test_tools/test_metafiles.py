@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import importorskip  # noqa: E402  (fails under CI=true)
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -451,7 +452,7 @@ def test_model_index_imports_all_metafiles():
                 for folder in FOLDERS}
     assert len(index['Import']) == len(expected)
     assert set(index['Import']) == expected
-    modelindex = pytest.importorskip('modelindex.load_model_index')
+    modelindex = importorskip('modelindex.load_model_index')
     loaded = modelindex.load(str(ROOT / 'model-index.yml'))
     # modelindex resolves README against the metafile's folder, OpenMMLab
     # and mim against the package root (checked in test_metafile_parses)
@@ -463,8 +464,8 @@ def test_model_index_imports_all_metafiles():
 
 def test_mim_search_table():
     """What ``mim search mmuniformer`` builds from the model index."""
-    search = pytest.importorskip('mim.commands.search')
-    modelindex = pytest.importorskip('modelindex.load_model_index')
+    search = importorskip('mim.commands.search')
+    modelindex = importorskip('modelindex.load_model_index')
     df = search.convert2df(modelindex.load(str(ROOT / 'model-index.yml')))
     entries = {m['Name']: m for _, m in _models()}
     assert set(df.index) == set(entries)

@@ -1,20 +1,22 @@
 """FLOPs and parameters of UniFormer models, counted as the paper did.
 
-Counting uses :class:`mmengine.analysis.FlopAnalyzer` (jit tracing, the
-fvcore convention: one multiply-add = one FLOP, convolutions / linear layers /
-matmuls / norms counted, element-wise ops such as GELU, softmax and residual
-additions ignored). PyTorch's fused ``aten::scaled_dot_product_attention``
-has no stock handle; :func:`sdpa_flop_jit` counts it as the two matmuls the
-official code writes out (``q @ k^T`` and ``attn @ v``), with the same rule
-as the stock ``aten::matmul`` handle.
+The fvcore convention of :class:`mmengine.analysis.FlopAnalyzer` (one
+multiply-add = one FLOP, convolutions / linear layers / matmuls / norms
+counted, element-wise ops such as GELU, softmax and residual additions
+ignored), with the fused ``scaled_dot_product_attention`` counted as the two
+matmuls the official code writes out (``q @ k^T`` and ``attn @ v``). By
+default the forward runs on fake tensors (:func:`mmuniformer.analysis.
+count_flops`: shapes only, no arithmetic), so a row takes about a second
+whatever its size; ``--trace`` counts with mmengine's jit ``FlopAnalyzer``
+on real tensors instead (same figures, minutes for the large rows).
 
 Usage::
 
     # a host config (MMAction2 / MMDetection / MMSegmentation / MMPose /
     # MMPretrain)
     python tools/analysis_tools/get_flops.py CONFIG [--shape ...]
-    # the ImageNet classifier (backbone + mean pool + Linear(C4, 1000)),
-    # which has no config in this repo: image:<arch>
+    # the official ImageNet classifier (UniFormerImageClassifier, 1000
+    # classes), without a config: image:<arch>
     python tools/analysis_tools/get_flops.py image:small image:base
     # light ImageNet models (pruning active) at their resolutions
     python tools/analysis_tools/get_flops.py image:xxs --shape 160
@@ -42,19 +44,22 @@ init skipped, SyncBN built as BN):
   input size (the auxiliary head is training-only: its parameters count,
   its FLOPs do not);
 * pose estimator: backbone, neck, head (``_forward``);
-* image classifier (MMPretrain): backbone, neck, head (``mode='tensor'``).
+* image classifier (MMPretrain): backbone, neck, head (``mode='tensor'``);
+* ``image:<arch>``: the package's ``UniFormerImageClassifier`` /
+  ``UniFormerLightImageClassifier`` in eval mode (the light models'
+  training-only ``norm_cls`` + ``head_cls`` count as parameters, not FLOPs).
 
-"backbone" columns are the backbone submodule alone (same trace); "total"
-params are every parameter of the built model.
+"backbone" columns are the backbone submodule alone (for ``image:<arch>``:
+everything but the heads); "total" params are every parameter of the built
+model.
 """
 import argparse
 import copy
 import importlib
-import math
 import os.path as osp
 import sys
 import warnings
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from torch import nn
@@ -75,108 +80,83 @@ DEFAULT_SHAPES = {
     'mmdet': (800, 1280),
     'mmseg': (512, 2048),
 }
+# modules of image:<arch> that are not the backbone
+HEAD_MODULES = ('head', 'aux_head', 'norm_cls', 'head_cls')
 
 
 # --------------------------------------------------------------------------
 # counting
 # --------------------------------------------------------------------------
-def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
-    """FLOPs of ``aten::scaled_dot_product_attention``.
-
-    ``q (..., L, E)``, ``k (..., S, E)``, ``v (..., S, Ev)``: the two batched
-    matmuls ``q @ k^T`` (``L * E * S`` multiply-adds per batch entry) and
-    ``softmax(.) @ v`` (``L * S * Ev``), i.e. what the stock ``aten::matmul``
-    handle would count for the explicit form. Scaling, masking and softmax
-    are element-wise and not counted, as for the explicit form.
-    """
-    from mmengine.analysis.jit_handles import get_shape
-    q, k, v = (get_shape(value) for value in inputs[:3])
-    batch = math.prod(torch.broadcast_shapes(tuple(q[:-2]), tuple(k[:-2]),
-                                             tuple(v[:-2])))
-    length, embed = q[-2], q[-1]
-    source, value_dim = k[-2], v[-1]
-    return batch * length * source * (embed + value_dim)
-
-
 def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def analyze(wrapper: nn.Module, inputs: tuple) -> 'FlopAnalyzer':  # noqa
-    """A FlopAnalyzer with the attention handle and quiet warnings."""
-    from mmengine.analysis import FlopAnalyzer
-    analyzer = FlopAnalyzer(wrapper, inputs)
-    analyzer.set_op_handle('aten::scaled_dot_product_attention',
-                           sdpa_flop_jit)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    analyzer.tracer_warnings('none')
-    return analyzer
+def _backbone_parts(model: nn.Module):
+    """(names of the backbone's modules, its parameter count)."""
+    if isinstance(getattr(model, 'backbone', None), nn.Module):
+        return ['model.backbone'], count_params(model.backbone)
+    heads = [getattr(model, n) for n in HEAD_MODULES if hasattr(model, n)]
+    return ([f'model.{n}' for n in HEAD_MODULES if hasattr(model, n)],
+            count_params(model) - sum(count_params(h) for h in heads))
 
 
-def measure(wrapper: nn.Module, inputs: tuple) -> Dict[str, Any]:
-    """Trace ``wrapper(*inputs)``; ``wrapper.model`` is the counted model
-    and ``wrapper.model.backbone`` its backbone."""
+def _roi_extractor_stub(self, feats, rois, roi_scale_factor=None):
+    """An mmdet RoI extractor's output shape: its RoIAlign is an mmcv C++
+    op (not counted by the fvcore convention either) that fake tensors
+    cannot run."""
+    return feats[0].new_zeros(rois.size(0), self.out_channels,
+                              *self.roi_layers[0].output_size)
+
+
+def _stubs() -> Dict[type, Any]:
+    try:
+        from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
+    except ImportError:
+        return {}
+    return {BaseRoIExtractor: _roi_extractor_stub}
+
+
+def measure(wrapper: nn.Module, inputs: tuple,
+            trace: bool = False) -> Dict[str, Any]:
+    """Count ``wrapper(*inputs)``; ``wrapper.model`` is the counted model.
+
+    ``trace=False``: :func:`mmuniformer.analysis.count_flops` on fake
+    tensors; ``trace=True``: mmengine's jit ``FlopAnalyzer`` (with the SDPA
+    handle) on the real inputs. Fast CPU kernels are switched off (the
+    plain modules are what both count)."""
+    from mmuniformer.analysis import count_flops, register_flop_handles
+    from mmuniformer.models.layers.cpu_kernels import set_cpu_kernels
     wrapper.eval()
+    set_cpu_kernels(wrapper, False)
+    model = wrapper.model
+    parts, backbone_params = _backbone_parts(model)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        analyzer = analyze(wrapper, inputs)
-        total = analyzer.total()
-        by_module = analyzer.by_module()
-        by_operator = dict(analyzer.by_operator())
-        unsupported = dict(analyzer.unsupported_ops())
-    model = wrapper.model
-    return dict(
-        flops=total,
-        backbone_flops=by_module.get('model.backbone', 0),
-        params=count_params(model),
-        backbone_params=count_params(model.backbone),
-        by_operator=by_operator,
-        unsupported=unsupported)
+        if trace:
+            from mmengine.analysis import FlopAnalyzer
+            register_flop_handles()
+            analyzer = FlopAnalyzer(wrapper, inputs)
+            analyzer.unsupported_ops_warnings(False)
+            analyzer.uncalled_modules_warnings(False)
+            analyzer.tracer_warnings('none')
+            total, by_module = analyzer.total(), analyzer.by_module()
+            by_operator = dict(analyzer.by_operator())
+            unsupported = dict(analyzer.unsupported_ops())
+        else:
+            result = count_flops(wrapper, inputs, _stubs())
+            total, by_module = result.total, result['by_module']
+            by_operator, unsupported = result['by_operator'], {}
+    parts_flops = sum(by_module.get(name, 0) for name in parts)
+    backbone_flops = parts_flops if parts == ['model.backbone'] else \
+        total - parts_flops
+    return dict(flops=total, backbone_flops=backbone_flops,
+                params=count_params(model), backbone_params=backbone_params,
+                by_operator=by_operator, unsupported=unsupported)
 
 
 # --------------------------------------------------------------------------
 # forward wrappers: what is traced for each kind of model
 # --------------------------------------------------------------------------
-class ImageClassifier(nn.Module):
-    """The official ImageNet model: backbone (last stage, normalised) ->
-    mean over positions -> Linear(C4, num_classes).
-
-    The dense backbone's ``norm4`` (LayerNorm) stands in for the official
-    final BatchNorm: same parameter count, FLOPs differ by < 0.01 G.
-    """
-
-    def __init__(self, arch: str, num_classes: int = 1000):
-        super().__init__()
-        from mmuniformer.models import UniFormer
-        self.backbone = UniFormer(arch=arch, out_indices=(3, ))
-        self.head = nn.Linear(self.backbone.embed_dims[-1], num_classes)
-
-    def forward(self, x):
-        return self.head(self.backbone(x)[0].mean((2, 3)))
-
-
-class LightImageClassifier(nn.Module):
-    """The official light ImageNet model (``image:xxs`` / ``image:xs``):
-    backbone (last stage, normalised) -> mean -> Linear ``head``; the
-    training-only cls-token branch (``norm_cls`` + ``head_cls``) is built so
-    that its parameters count (as in the zoo's 10.2M / 16.5M) but is not
-    traced. ``norm4`` stands in for the final BatchNorm (same count).
-    """
-
-    def __init__(self, arch: str, num_classes: int = 1000):
-        super().__init__()
-        from mmuniformer.models import UniFormerLight
-        self.backbone = UniFormerLight(arch=arch, out_indices=(3, ))
-        channels = self.backbone.embed_dims[-1]
-        self.head = nn.Linear(channels, num_classes)
-        self.norm_cls = nn.LayerNorm(channels)
-        self.head_cls = nn.Linear(channels, num_classes)
-
-    def forward(self, x):
-        return self.head(self.backbone(x)[0].mean((2, 3)))
-
-
 LIGHT_ARCHES = ('xxs', 'xs')
 
 
@@ -385,8 +365,11 @@ def build_case(target: str, shape: tuple = (), scope: Optional[str] = None,
     if target.startswith(IMAGE_PREFIX):
         arch = target[len(IMAGE_PREFIX):]
         size = resolve_shape('image', shape)
-        wrapper = ImageForward(LightImageClassifier(arch) if arch in
-                               LIGHT_ARCHES else ImageClassifier(arch))
+        from mmuniformer.models import (UniFormerImageClassifier,
+                                        UniFormerLightImageClassifier)
+        wrapper = ImageForward(UniFormerLightImageClassifier(arch) if arch in
+                               LIGHT_ARCHES else
+                               UniFormerImageClassifier(arch))
         inputs = (torch.randn(1, 3, *size), )
         return target, '×'.join(map(str, size)), wrapper, inputs
 
@@ -467,6 +450,9 @@ def parse_args(argv=None):
     parser.add_argument('--show-ops', action='store_true',
                         help='also print FLOPs per operator and the ops '
                         'that were not counted')
+    parser.add_argument('--trace', action='store_true',
+                        help='count with mmengine\'s jit FlopAnalyzer on '
+                        'real tensors (slow) instead of on fake tensors')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (key=value)')
     args = parser.parse_args(argv)
@@ -484,7 +470,7 @@ def main(argv=None):
         name, size, wrapper, inputs = build_case(
             target, _ints(args.shape), args.scope, args.cfg_options,
             args.num_proposals, args.num_mask_rois)
-        result = measure(wrapper, inputs)
+        result = measure(wrapper, inputs, trace=args.trace)
         name = args.name or name
         if not args.markdown:
             print(f'{name} (input {size}):')
