@@ -10,6 +10,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmuniformer',
                   locations=['mmuniformer.models'])
@@ -19,4 +20,8 @@ OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope='mmuniformer',
                           locations=['mmuniformer.engine'])
 
-__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS']
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
+                      scope='mmuniformer',
+                      locations=['mmuniformer.datasets.transforms'])
+
+__all__ = ['MODELS', 'HOOKS', 'OPTIM_WRAPPERS', 'TRANSFORMS']
