@@ -185,7 +185,7 @@ def test_timm_increasing_policy_records_the_official_magnitudes():
 def test_crop_box_recorded_from_the_crop_made():
     # 8x8 image, pixel (y, x) = (y, x, 0); a 4x4 crop resized to 4x4 keeps
     # the pixels, so the crop's top-left pixel names the box
-    img = np.stack(np.meshgrid(np.arange(8), np.arange(8), indexing='ij') +
+    img = np.stack(list(np.meshgrid(np.arange(8), np.arange(8), indexing="ij")) +
                    [np.zeros((8, 8), int)], axis=2).astype(np.uint8)
     crop = TokenLabelRandomResizedCrop(scale=4, crop_ratio_range=(0.25,
                                                                   0.25),
