@@ -27,9 +27,8 @@ OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
 # ``runner_type = 'mmuniformer.Runner'`` (mmuniformer.engine.runner)
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmuniformer',
                    locations=['mmuniformer.engine.runner'])
-# data transforms (decoders, clip augmentation: ``mmuniformer.<Name>``);
-# importing them imports
-# the host (MMAction2), so only on first use
+# data transforms (decoders, clip augmentation, token labels:
+# ``mmuniformer.<Name>``); importing them imports the host, so only on first use
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='mmuniformer',
                       locations=['mmuniformer.datasets.transforms'])

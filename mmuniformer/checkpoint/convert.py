@@ -131,7 +131,8 @@ FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'mm')
 LABEL_ORDERS = ('official', 'mmaction')
 IMAGE_LAYOUTS = ('backbone', 'classifier')
 # official ImageNet head names -> MMPretrain head names ('classifier' layout)
-IMAGE_HEADS = (('head.', 'head.fc.'), ('aux_head.', 'head.aux_fc.'))
+IMAGE_HEADS = (('head.', 'head.fc.'), ('aux_head.', 'head.aux_fc.'),
+               ('norm_cls.', 'head.norm_cls.'), ('head_cls.', 'head.head_cls.'))
 
 
 def image_layout_for(model: torch.nn.Module) -> str:

@@ -62,6 +62,16 @@ CASES = {
     'uniformer-base_tl_8xb64_in1k-384px': ('image_base_in1k+aux', 32),
     'uniformer-large-ls_tl_8xb32_in1k-384px': ('image_large_ls_tl', 64),
 }
+# the token-labeling training configs: the model of their _tl_ test config
+CASES.update({
+    name.replace('_tl_', '_tl-train_'): case
+    for name, case in list(CASES.items()) if '_tl_' in name
+})
+# the light ImageNet configs: tests/test_models/test_light_cls.py
+LIGHT = {'uniformer-light-xxs_8xb512_in1k-%dpx' % r for r in (128, 160, 192,
+                                                              224)} | {
+    'uniformer-light-xs_8xb512_in1k-192px',
+    'uniformer-light-xs_8xb512_in1k-224px'}
 # Loaded and run (full-size models: the expensive part): every layout,
 # both head kinds, a 384 config. Each other config builds the same
 # backbone as one of these up to head_dim (pinned by CASES and
@@ -137,7 +147,7 @@ def test_cases_cover_every_config():
     import glob
     names = {osp.splitext(osp.basename(p))[0]
              for p in glob.glob(osp.join(CFG_DIR, '*.py'))}
-    assert names == set(CASES) | NO_OFFICIAL
+    assert names == set(CASES) | NO_OFFICIAL | LIGHT
 
 
 @pytest.mark.parametrize('name', RUN)

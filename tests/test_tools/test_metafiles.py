@@ -242,9 +242,29 @@ IMAGENET = {
     (86.0, '50M', '27.2G', '16kZlIarIwf9ldkCdHVKTQfFmDgfkucQ7'),
     'uniformer-large-ls_tl_8xb32_in1k-384px':
     (86.3, '100M', '39.2G', '174rcA6rNzYVG9Ya9ik-NwTGoxW1M79ez'),
+    # light (uniformer_light.md §6)
+    'uniformer-light-xxs_8xb512_in1k-128px':
+    (76.8, '10.2M', '0.43G', '1Cr7uB5hUck1BHioEROWZjfLpYRwg4Zps'),
+    'uniformer-light-xxs_8xb512_in1k-160px':
+    (79.1, '10.2M', '0.67G', '1CsXCzfVFPyM2mY8BA_1fO3q_VBngnF44'),
+    'uniformer-light-xxs_8xb512_in1k-192px':
+    (79.9, '10.2M', '0.96G', '1CjrCEnZCk2aLrN7nVG8vFvu3FAUL4_Y_'),
+    'uniformer-light-xxs_8xb512_in1k-224px':
+    (80.6, '10.2M', '1.3G', '1Cw9r_3c30N-esFI8RFYa6rQXJrr1rAHY'),
+    'uniformer-light-xs_8xb512_in1k-192px':
+    (81.5, '16.5M', '1.4G', '1Ce2Dk9-k_-sHt5dXp-gfNOEK37Jdcffv'),
+    'uniformer-light-xs_8xb512_in1k-224px':
+    (82.0, '16.5M', '2.0G', '1CwQ91fjuAu3Rhn3zV4vjAmQ8v36AfYPT'),
 }
-# configs with no official run / checkpoint (not demos: they train)
-NOT_RELEASED = {'uniformer-large-ls_8xb128_in1k'}
+# token-labeling training configs: the official runs of the ``_tl_``
+# test configs above, whose entries hold the weights and results
+TL_TRAIN = {
+    name.replace('_tl_', '_tl-train_')
+    for name in IMAGENET if '_tl_' in name
+}
+# configs with no official run / checkpoint of their own (not demos: they
+# train)
+NOT_RELEASED = {'uniformer-large-ls_8xb128_in1k'} | TL_TRAIN
 
 MMACTION = 'https://download.openmmlab.com/mmaction/v1.0/recognition/' \
     'uniformerv1/'
@@ -484,3 +504,16 @@ def test_imagenet_params_and_flops():
     for name, (_, params, flops, _) in IMAGENET.items():
         md = entries[name]['Metadata']
         assert (md['Parameters'], md['FLOPs']) == (params, flops), name
+
+
+def test_token_labeling_training_entries_point_at_their_test_entry():
+    entries = {m['Name']: m for _, m in _models()}
+    assert len(TL_TRAIN) == 11
+    for name in TL_TRAIN:
+        test = name.replace('_tl-train_', '_tl_')
+        assert name in entries and 'Weights' in entries[test], name
+        assert test in entries[name]['Note'], name
+        md, ref = entries[name]['Metadata'], entries[test]['Metadata']
+        for key in ('Head Dim', 'Epochs', 'Batch Size', 'Input Size',
+                    'Parameters'):
+            assert md[key] == ref[key], (name, key)

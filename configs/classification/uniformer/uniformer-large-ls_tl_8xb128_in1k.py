@@ -4,7 +4,8 @@
 # docs/flops.md; head_dim 64, drop path 0.4, lr 1.2e-3).
 # Official weights load as shipped and give the official logits; training
 # deviates from the official token-labeling run (no token-label loss, no
-# MixToken, no EMA): see _base_/uniformer_tl_in1k.py.
+# MixToken, no EMA): see _base_/uniformer_tl_in1k.py;
+# the token-labeling training is the matching *_tl-train_* config.
 _base_ = ['./_base_/uniformer_tl_in1k.py']
 
 base_lr = 1.2e-3

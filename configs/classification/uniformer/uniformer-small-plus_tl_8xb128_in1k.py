@@ -2,7 +2,8 @@
 # uniformer_small_plus_tl_224: 83.9 top-1, 24M params, 4.2G FLOPs; head_dim 32,
 # drop path 0.1). Official weights load as shipped and give the official
 # logits; training deviates from the official token-labeling run (no token-
-# label loss, no MixToken, no EMA): see _base_/uniformer_tl_in1k.py.
+# label loss, no MixToken, no EMA): see _base_/uniformer_tl_in1k.py;
+# the token-labeling training is the matching *_tl-train_* config.
 _base_ = ['./_base_/uniformer_tl_in1k.py']
 
 model = dict(backbone=dict(arch='small_plus', head_dim=32, drop_path_rate=0.1))

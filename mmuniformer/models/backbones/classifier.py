@@ -9,7 +9,7 @@ the Linear are its own ``GlobalAveragePooling`` and ``LinearClsHead``; the
 token-labeling sum is
 :class:`mmuniformer.models.heads.cls_heads.TokenLabelingClsHead`.
 """
-from typing import Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -59,14 +59,28 @@ class UniFormerClsBackbone(UniFormer):
     def _extra_stage_modules(self, stage):
         return [self.norm] if stage == 3 else []
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_features(self, x: torch.Tensor,
+                         mix_token: Optional[Callable] = None
+                         ) -> torch.Tensor:
         if x.dim() != 4:
             raise ValueError(f'{type(self).__name__} expects images of shape '
                              f'(B, C, H, W), got {tuple(x.shape)}')
-        return self.norm(self.forward_stages(x)[3])
+        if mix_token is None:
+            return self.norm(self.forward_stages(x)[3])
+        # token labeling's MixToken: the stride-4 map after patch_embed1
+        # (+ pos_drop) is replaced by mix_token(map) before blocks1
+        handle = self.pos_drop.register_forward_hook(
+            lambda module, args, out: mix_token(out))
+        try:
+            return self.norm(self.forward_stages(x)[3])
+        finally:
+            handle.remove()
 
-    def forward(self, x: torch.Tensor):
-        return (self.forward_features(x), )
+    def forward(self, x: torch.Tensor, mix_token: Optional[Callable] = None):
+        """``mix_token``: training-only callable applied to the stride-4
+        map (token labeling, :class:`mmuniformer.models.heads.mix_token.
+        MixToken`); None (default) is the plain official forward."""
+        return (self.forward_features(x, mix_token), )
 
 
 @MODELS.register_module()

@@ -10,10 +10,11 @@
 # label smoothing 0.1, Mixup / CutMix off, AMP.
 #
 # Deviations from the official run (training only; testing is exact):
-# * Token labeling itself has no MMPretrain equivalent: no dense per-token
-#   loss against the NFNet-F6 label maps and no MixToken. Training here
-#   applies the class loss to the summed logits (head + 0.5 * aux max),
-#   so a model trained with this config will not reach the TL numbers.
+# * No token labeling here: no dense per-token loss against the label maps
+#   and no MixToken. Training with this config applies the class loss to
+#   the summed logits (head + 0.5 * aux max), so it will not reach the TL
+#   numbers; the official token-labeling training is the *_tl-train_*
+#   configs (_base_/uniformer_tl-train_in1k.py), whose test side is this.
 # * No EMA (official --model-ema 0.99992; which weights the TL release holds
 #   is not recorded).
 # * No repeated augmentation (the TL code, timm's train.py, has none).
