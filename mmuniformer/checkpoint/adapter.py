@@ -28,6 +28,8 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
+from .download import resolve_checkpoint
+
 WRAPPER_KEYS = ('model_state', 'state_dict', 'model')
 BACKBONE_PREFIX = 'backbone.'
 # Keys of official classification / video checkpoints that no backbone owns.
@@ -102,6 +104,7 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
     labeling saves also hold the training ``argparse.Namespace``, which is
     allowed here as plain data. A file that cannot be read raises
     :class:`UnreadableCheckpointError` naming it."""
+    filename = resolve_checkpoint(filename)  # weights names, hf://
     if isinstance(filename, str) and osp.isfile(filename) \
             and osp.getsize(filename) == 0:
         raise_unreadable(filename, EOFError('the file is empty'))
@@ -322,6 +325,7 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
     saying where the file comes from and how to start without it.
     """
     from .pretrained import check_pretrained
+    filename = resolve_checkpoint(filename)  # weights names, hf://
     check_pretrained(filename)
     ckpt = load_checkpoint_file(filename, map_location=map_location)
     return load_state_into(model, ckpt, source=str(filename), logger=logger)

@@ -256,3 +256,30 @@ def test_paths_urls_and_unknown_names(cache, monkeypatch, tmp_path):
         download.resolve_checkpoint('fake_k40')
     with pytest.raises(ValueError, match='hf://<owner>/<repo>/<file>'):
         download.resolve_checkpoint('hf://Sense-X/only_repo')
+
+
+def test_init_cfg_and_load_from_take_a_name(cache, monkeypatch, tmp_path):
+    """``init_cfg.checkpoint`` (the adapter's reading entry point) and
+    ``load_from`` (OfficialCheckpointHook.before_run) accept a table name."""
+    import io
+
+    import torch
+    from conftest import TINY
+
+    from mmuniformer.engine.hooks.official_checkpoint_hook import \
+        OfficialCheckpointHook
+    from mmuniformer.models.backbones.uniformer import UniFormer
+    src = UniFormer(arch=dict(TINY))
+    buf = io.BytesIO()
+    torch.save({'model': src.state_dict()}, buf)
+    path = '/http/fake_k400.pth'
+    with LoopbackServer({path: buf.getvalue()}) as server:
+        use_table(monkeypatch, entry([server.url + path]))
+        dst = UniFormer(arch=dict(TINY), init_cfg=dict(
+            type='Pretrained', checkpoint='fake_k400'))
+        dst.init_weights()
+        runner = SimpleNamespace(_load_from='fake_k400')
+        OfficialCheckpointHook().before_run(runner)
+    for key, value in src.state_dict().items():
+        assert torch.equal(dst.state_dict()[key], value), key
+    assert runner._load_from == str(cache / 'fake_k400.pth')

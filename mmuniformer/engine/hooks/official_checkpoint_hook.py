@@ -40,6 +40,13 @@ class OfficialCheckpointHook(Hook):
                              f'got {label_order!r}')
         self.label_order = label_order
 
+    def before_run(self, runner) -> None:
+        """``load_from`` / ``--checkpoint`` may name weights of the table
+        or ``hf://...``: the Runner loads right after ``before_run``."""
+        if getattr(runner, '_load_from', None):
+            from ...checkpoint.download import resolve_checkpoint
+            runner._load_from = resolve_checkpoint(runner._load_from)
+
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = getattr(runner.model, 'module', runner.model)
         layout = image_layout_for(model)
