@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import REPO, TINY, load_script, randomize_state
+from test_tools.test_doc_commands import demo_dir  # noqa: F401 (fixture)
 
 vis = load_script(osp.join(REPO, 'tools', 'visualizations',
                            'vis_attention.py'), 'vis_attention')
@@ -171,3 +172,16 @@ def test_cli_writes_overlays(tmp_path, shared_data):
     assert gif.n_frames == 4 and gif.size == (128, 128)
     png = np.asarray(Image.open(tmp_path / 'k.png'))
     assert png.shape == (128, 128, 3) and png.std() > 10
+
+
+def test_visualization_doc_command_runs(demo_dir):
+    """The vis_attention block of docs/user_guides/visualization.md, as
+    written, in a scratch folder laid out like the motion demo's."""
+    from test_tools.test_doc_commands import blocks, run_block
+    block = [b for b in blocks('docs/user_guides/visualization.md')
+             if 'vis_attention' in b]
+    assert len(block) == 1
+    run_block(block[0], demo_dir)
+    from PIL import Image
+    gif = Image.open(demo_dir / 'demo_out' / 'attention.gif')
+    assert gif.n_frames == 8 and gif.size == (64, 64)

@@ -32,8 +32,9 @@ index the same label map as ``mim test`` and ``video_demo.py --labels k400``.
 The weights are embedded in the ``.onnx`` file (``external_data=False``)
 below protobuf's 2 GB limit; ``--external-data`` (or a larger model)
 writes them to a ``<out>.data`` sidecar, which must stay next to the
-``.onnx`` file (onnxruntime reads it by that name). Both of torch's exporters work:
-the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
+``.onnx`` file (onnxruntime reads it by that name).
+
+Both of torch's exporters work: the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
 (TorchScript tracing, ``dynamo=False``).
 
 ``--verify`` runs onnxruntime on the export shape and on a second shape

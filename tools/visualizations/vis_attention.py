@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """What a UniFormer looks at: attention maps of the global blocks.
 
-    python tools/visualizations/vis_attention.py INPUT --arch small \\
-        [--checkpoint NAME|PATH] [--mode query|rollout|kept] \\
-        [--query mean|X,Y] [--block blocks3.0] [--head N] --out OUT
+    python tools/visualizations/vis_attention.py INPUT \\
+        [--config CONFIG | --arch small [--light]] [--checkpoint NAME|PATH] \\
+        [--mode query|rollout|kept] [--query mean|X,Y] [--block blocks3.0] \\
+        [--head N] --out OUT
 
 INPUT is a video (``--frames`` frames sampled uniformly, a 3D model) or an
 image (a 2D model). OUT is ``.png`` (image; for a video the middle frame),
@@ -317,10 +318,11 @@ def read_input(path: str, frames: int = 8, size: int = 224) -> np.ndarray:
     return np.ascontiguousarray(np.stack(out))
 
 
-def to_tensor(frames: np.ndarray, video: bool) -> torch.Tensor:
+def to_tensor(frames: np.ndarray, video: bool, mean=MEAN, std=STD
+              ) -> torch.Tensor:
     """Normalised ``(1, 3, T, H, W)`` (video) or ``(1, 3, H, W)``."""
     x = torch.from_numpy(frames).float()
-    x = (x - torch.tensor(MEAN)) / torch.tensor(STD)
+    x = (x - torch.tensor(mean)) / torch.tensor(std)
     x = x.permute(3, 0, 1, 2)[None]
     return x if video else x[:, :, 0]
 
@@ -341,6 +343,29 @@ def build_backbone(arch: str, video: bool, checkpoint: Optional[str] = None,
     model = cls(arch=arch, init_cfg=init)
     model.init_weights()
     return model.eval()
+
+
+def backbone_from_config(config: str, checkpoint: Optional[str] = None):
+    """``(backbone, mean, std)``: ``model.backbone`` of an mmuniformer
+    config (pretrained init skipped), with ``checkpoint`` (an mm-format,
+    official or named file) loaded through the package's adapter, and the
+    config's normalisation."""
+    from mmengine.config import Config
+
+    import mmuniformer  # noqa: F401
+    from mmuniformer.checkpoint.adapter import load_pretrained
+    from mmuniformer.registry import MODELS
+    cfg = Config.fromfile(config)
+    spec = dict(cfg.model.get('backbone', cfg.model))
+    spec.pop('init_cfg', None)
+    spec.pop('pretrained', None)
+    model = MODELS.build(spec)
+    model.init_weights()
+    if checkpoint is not None:
+        load_pretrained(model, checkpoint)
+    pre = cfg.model.get('data_preprocessor') or {}
+    return (model.eval(), tuple(pre.get('mean', MEAN)),
+            tuple(pre.get('std', STD)))
 
 
 def record(model, x) -> List[dict]:
@@ -384,6 +409,9 @@ def parse_args(argv=None):
     """Args: see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument('input', help='a video or an image')
+    parser.add_argument('--config', default=None,
+                        help='build model.backbone of this config (and use '
+                        'its normalisation) instead of --arch')
     parser.add_argument('--arch', default='small',
                         help='arch name (default: small; light: xxs, xs)')
     parser.add_argument('--light', action='store_true',
@@ -409,8 +437,12 @@ def main(argv=None):
         sys.exit(f'error: {args.input} does not exist')
     frames = read_input(args.input, args.frames, args.size)
     video = len(frames) > 1
-    model = build_backbone(args.arch, video, args.checkpoint, args.light)
-    records = record(model, to_tensor(frames, video))
+    if args.config:
+        model, mean, std = backbone_from_config(args.config, args.checkpoint)
+    else:
+        model = build_backbone(args.arch, video, args.checkpoint, args.light)
+        mean, std = MEAN, STD
+    records = record(model, to_tensor(frames, video, mean, std))
     maps = maps_for(records, args.mode, parse_query(args.query), args.head,
                     args.block)
     if args.block is None and args.mode == 'query':
