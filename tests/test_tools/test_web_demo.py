@@ -186,3 +186,39 @@ def test_browser_upload_read_top5_and_screenshot(server, tmp_path):
         if os.environ.get('MMUNIFORMER_UPDATE_SCREENSHOTS'):
             shutil.copy(shot, osp.join(REPO, 'docs', 'images',
                                        osp.basename(shot)))
+
+
+def test_weights_come_from_the_cache_only_unless_download(tmp_path,
+                                                         monkeypatch):
+    """Official weights: the cached file by name, None (random weights +
+    banner) when absent; a download is tried only with --download."""
+    from types import SimpleNamespace
+
+    from mmuniformer.checkpoint import download
+    sys.path.insert(0, osp.dirname(SCRIPT))
+    import web_demo
+    sys.path.pop(0)
+    config = web_demo.VIDEO_MODELS['UniFormer-S K400 16x8'][0]
+    entry = SimpleNamespace(
+        name='s_k400', filename='s_k400.pth', family='video', arch='small',
+        config='configs/recognition/uniformer/' + osp.basename(config),
+        urls=('http://127.0.0.1:9/s_k400.pth', ), sha256=None)
+    table = SimpleNamespace(WEIGHTS={'s_k400': entry},
+                            get_weights=lambda n: entry)
+    monkeypatch.setattr(download, '_table', lambda: table)
+    monkeypatch.setenv('MMUNIFORMER_CACHE', str(tmp_path))
+    calls = []
+    monkeypatch.setitem(download.FETCHERS, 'http',
+                        lambda url, dst: calls.append(url))
+    monkeypatch.setitem(web_demo.OPTIONS, 'download', False)
+    assert web_demo.official_weights(config=config) is None
+    assert calls == []
+    assert 'Random weights' in web_demo.banner(None, 'x')
+    monkeypatch.setitem(web_demo.OPTIONS, 'download', True)
+    assert web_demo.official_weights(config=config) is None  # fetch failed
+    assert calls == ['http://127.0.0.1:9/s_k400.pth']
+    (tmp_path / 's_k400.pth').write_bytes(b'weights')
+    monkeypatch.setitem(web_demo.OPTIONS, 'download', False)
+    got = web_demo.official_weights(config=config)
+    assert got == str(tmp_path / 's_k400.pth')
+    assert 's_k400.pth' in web_demo.banner(got, 'x')
