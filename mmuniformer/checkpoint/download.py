@@ -38,6 +38,7 @@ only the hub. Offline with a cache miss, or when every URL fails,
 :class:`WeightsDownloadError` names the URLs tried, the cache path and where
 to put a manual download; no traceback from the middle of a download.
 """
+import difflib
 import hashlib
 import json
 import os
@@ -288,10 +289,13 @@ def resolve_checkpoint(ref: str) -> str:
             (the message names them, the cache path and where to put a
             manual download).
         ChecksumError: the file's sha256 is not the table's.
-        KeyError: ``ref`` looks like a name (no folder, no extension) but the
-            table has no such entry; the message lists the close names.
+        KeyError: ``ref`` is no file and no table name but close to one
+            (a typo); the message lists the close names. Anything else is
+            returned unchanged, for the caller's missing-file message.
     """
-    ref = str(ref)
+    if not isinstance(ref, (str, os.PathLike)):
+        return ref  # a file object or the like: for mmengine's loader
+    ref = os.fspath(ref)
     if ref.startswith(HF_SCHEME):
         repo_id, filename = parse_hf(ref)
         entry = find_entry(osp.basename(filename))
@@ -314,8 +318,7 @@ def resolve_checkpoint(ref: str) -> str:
     if ref.lower().endswith(CHECKPOINT_EXTS):
         return ref  # a missing local file: the caller's message explains
     table = _table()
-    if table is None:
-        raise KeyError(f'{ref!r} is neither a file nor a known weights name '
-                       '(the weights table is not installed)')
-    table.get_weights(ref)  # raises KeyError listing the close names
-    return ref
+    if table is not None and difflib.get_close_matches(
+            ref, list(table.WEIGHTS), n=1, cutoff=0.8):
+        table.get_weights(ref)  # raises KeyError listing the close names
+    return ref  # not a name: the caller's missing-file message explains

@@ -283,3 +283,15 @@ def test_init_cfg_and_load_from_take_a_name(cache, monkeypatch, tmp_path):
     for key, value in src.state_dict().items():
         assert torch.equal(dst.state_dict()[key], value), key
     assert runner._load_from == str(cache / 'fake_k400.pth')
+
+
+def test_not_a_name_stays_a_path(cache, monkeypatch):
+    """Far from every name (or no table at all): returned unchanged, so a
+    missing file keeps the missing-pretrained message."""
+    use_table(monkeypatch, entry(['http://127.0.0.1:9/x.pth']))
+    assert download.resolve_checkpoint('latest') == 'latest'
+    monkeypatch.setattr(download, '_table', lambda: None)
+    assert download.resolve_checkpoint('fake_k40') == 'fake_k40'
+    import io
+    buf = io.BytesIO(b'x')
+    assert download.resolve_checkpoint(buf) is buf
