@@ -186,12 +186,14 @@ def _vis():
 
 
 def attention_overlay(backbone, media: str, size: int, frames: int,
-                      video: bool) -> str:
+                      video: bool, mean=None, std=None) -> str:
     """GIF (video) or PNG (image) of the mean query's head-mean attention
-    in the last global block, drawn over the input."""
+    in the last global block, drawn over the input (normalised with
+    ``mean`` / ``std``, default ImageNet's)."""
     vis = _vis()
     clip = vis.read_input(media, frames, size)
-    x = vis.to_tensor(clip, video).to(next(backbone.parameters()).device)
+    x = vis.to_tensor(clip, video, mean or vis.MEAN, std or vis.STD).to(
+        next(backbone.parameters()).device)
     records = vis.record(backbone, x)
     grid = vis.query_map(records[-1], 'mean')
     out = tempfile.NamedTemporaryFile(suffix='.gif' if video else '.png',
@@ -213,8 +215,9 @@ def predict_video(video: str, choice: str, attention: bool = False
     if attention:
         _, _, size = VIDEO_MODELS[choice]
         frames = model.cfg.test_pipeline[1].get('clip_len', 8)
+        pre = model.cfg.model.data_preprocessor
         overlay = attention_overlay(model.backbone, video, size, frames,
-                                    True)
+                                    True, tuple(pre.mean), tuple(pre.std))
     return top5(scores, names), overlay, banner(path, choice)
 
 
@@ -317,8 +320,9 @@ def build_app():
         with gr.Tab('Video recognition'):
             with gr.Row():
                 with gr.Column():
-                    video = gr.Video(label='video', elem_id='video_in',
-                                     value=sample_clip())
+                    video = gr.Video(label='video', elem_id='video_in')
+                    gr.Examples([[sample_clip()]], [video],
+                                label='sample clip (synthetic motion)')
                     vchoice = gr.Dropdown(list(VIDEO_MODELS),
                                           value=list(VIDEO_MODELS)[0],
                                           label='model and label set')
