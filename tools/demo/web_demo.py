@@ -176,13 +176,18 @@ def video_model(choice: str):
     return model, class_names(spec), path
 
 
-def _vis():
-    sys.path.insert(0, osp.join(REPO, 'tools', 'visualizations'))
+def _tool(folder: str, name: str):
+    """A script of ``tools/<folder>/`` imported as a module."""
+    import importlib
+    sys.path.insert(0, osp.join(REPO, 'tools', folder))
     try:
-        import vis_attention
+        return importlib.import_module(name)
     finally:
         sys.path.pop(0)
-    return vis_attention
+
+
+def _vis():
+    return _tool('visualizations', 'vis_attention')
 
 
 def attention_overlay(backbone, media: str, size: int, frames: int,
@@ -225,16 +230,16 @@ def predict_video(video: str, choice: str, attention: bool = False
 @functools.lru_cache(maxsize=4)
 def image_model(choice: str):
     """``(classifier, weights path or None)`` for an IMAGE_MODELS choice."""
-    from mmuniformer.models.backbones.classifier import \
-        UniFormerImageClassifier
     from mmuniformer.models.backbones.light import \
         UniFormerLightImageClassifier
     family, arch, _ = IMAGE_MODELS[choice]
-    cls = UniFormerLightImageClassifier if family == 'light_image' else \
-        UniFormerImageClassifier
-    model = cls(arch=arch)
-    model.init_weights()
     path = official_weights(family=family, arch=arch)
+    if family == 'image':  # the Grad-CAM tool's loader: TL heads, head_dim
+        model = _tool('visualizations', 'vis_cam_image').build_classifier(
+            path or 'none', arch)
+        return model.to(OPTIONS['device']), path
+    model = UniFormerLightImageClassifier(arch=arch)
+    model.init_weights()
     if path is not None:
         from mmuniformer.checkpoint.adapter import (load_checkpoint_file,
                                                     unwrap_checkpoint)
