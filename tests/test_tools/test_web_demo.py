@@ -70,7 +70,9 @@ def server(motion_ckpt, tmp_path_factory):
     if not osp.isfile(VIDEO) or not osp.isfile(IMAGE):
         skip_or_fail(f'shared data missing: {VIDEO}, {IMAGE}')
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=REPO, HF_HUB_OFFLINE='1',
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                   [REPO] + [os.environ.get('PYTHONPATH', '')]),
+               HF_HUB_OFFLINE='1',
                GRADIO_ANALYTICS_ENABLED='False', NO_PROXY='127.0.0.1',
                no_proxy='127.0.0.1', MMUNIFORMER_CACHE=str(
                    tmp_path_factory.mktemp('empty_cache')))
