@@ -95,6 +95,12 @@ setup(
         # MMAction2's tools/visualizations/vis_cam.py imports moviepy.editor,
         # which only moviepy 1.x has; moviepy 1.0.3 writes no mp4 with
         # decorator 5 (docs/user_guides/visualization.md)
+        # official weights by name (mmuniformer/checkpoint/download.py):
+        # the hub's and Google Drive's own clients
+        'weights': ['huggingface_hub>=0.20', 'gdown>=5.2'],
+        # tools/demo/web_demo.py and its browser test (Debian's chromium +
+        # chromium-driver, installed by tools/install.sh)
+        'web': ['gradio>=4.44', 'gradio_client', 'selenium>=4.10'],
         'vis': ['moviepy==1.0.3', 'decorator<5', 'imageio', 'imageio-ffmpeg',
                 'proglog'],
     },

@@ -90,8 +90,17 @@ if grep -qE '^(hosts|xtcoco)$' <<<"$todo"; then
 fi
 
 # --- 4. mmuniformer itself (editable) with its extras -------------------------
-# extras: deploy (ONNX export + onnxruntime), vis (MMAction2's Grad-CAM tool)
-pipc install --no-build-isolation -e "$REPO[tests,deploy,vis]"
+# extras: deploy (ONNX export + onnxruntime), vis (MMAction2's Grad-CAM tool),
+# weights (hub / Drive clients), web (Gradio demo + selenium)
+pipc install --no-build-isolation -e "$REPO[tests,deploy,vis,weights,web]"
+
+# --- 5. the browser of the web demo's test: Debian's chromium + its driver ---
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  command -v apt-get >/dev/null \
+    || die "chromium + chromedriver are needed by tests/test_tools/test_web_demo.py; install them with your package manager"
+  log "installing Debian's chromium + chromium-driver (web demo browser test)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
 
 left="$(state)"
 [ -z "$left" ] || die "still not ready after install: $(echo $left)"

@@ -10,6 +10,9 @@ pip work at all. Prints one step name per line (nothing when all is ready):
     self       mmuniformer not installed in editable mode from this checkout
     extras     the deploy / vis extras missing (onnx, onnxruntime, onnxscript;
                moviepy 1.x with decorator < 5)
+    web        the weights / web extras (huggingface_hub, gdown, gradio,
+               gradio_client, selenium) or Debian's chromium +
+               chromium-driver (the web demo's browser test) missing
 """
 import importlib
 import importlib.util
@@ -95,13 +98,25 @@ def extras_ok():
                 and int(decorator.split('.')[0]) < 5)
 
 
+def web_ok():
+    """setup.py extras 'weights' and 'web', and the browser the web demo
+    is tested in (Debian's chromium and its driver, never a downloaded
+    browser build)."""
+    import shutil
+    if any(_version(d) is None for d in (
+            'huggingface-hub', 'gdown', 'gradio', 'gradio-client',
+            'selenium')):
+        return False
+    return all(shutil.which(b) for b in ('chromium', 'chromedriver'))
+
+
 def main():
     repo = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or '.') !=
                    os.path.realpath(repo)]
     checks = [('torch', torch_ok), ('mmcv', mmcv_ok), ('hosts', hosts_ok),
               ('xtcoco', xtcoco_ok), ('self', lambda: self_ok(repo)),
-              ('extras', extras_ok)]
+              ('extras', extras_ok), ('web', web_ok)]
     for name, check in checks:
         if not check():
             print(name)

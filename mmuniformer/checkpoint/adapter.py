@@ -40,6 +40,7 @@ from .convert import (CheckpointMismatchError, STAGE_NORM_KEY,
                       check_image_heads, convert_checkpoint,
                       describe_state_dict, image_layout_for,
                       recorded_head_dim, select_backbone, unwrap_checkpoint)
+from .download import resolve_checkpoint
 from .reader import (UnreadableCheckpointError, load_checkpoint_file,
                      read_checkpoint)
 
@@ -215,6 +216,7 @@ def load_pretrained(model: nn.Module, filename: str, map_location='cpu',
             loaded, inflated, ignored and kept at init. Defaults to None.
     """
     from .pretrained import check_pretrained
+    filename = resolve_checkpoint(filename)  # weights names, hf://
     check_pretrained(filename)
     ckpt = load_checkpoint_file(filename, map_location=map_location)
     return load_state_into(model, ckpt, source=str(filename), logger=logger)

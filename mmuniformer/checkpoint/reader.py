@@ -203,13 +203,10 @@ def _is_local(filename) -> bool:
 
 
 def _resolve(filename):
-    """A weights-table name or ``hf://`` reference -> a local path, through
-    :func:`mmuniformer.checkpoint.download.resolve_checkpoint` when that
-    module is there; anything else unchanged."""
-    try:
-        from .download import resolve_checkpoint
-    except ImportError:
-        return filename
+    """A weights-table name or ``hf://`` reference -> a local path
+    (:func:`mmuniformer.checkpoint.download.resolve_checkpoint`); anything
+    else unchanged."""
+    from .download import resolve_checkpoint
     return resolve_checkpoint(filename)
 
 

@@ -98,3 +98,52 @@ def test_out_writes_the_video_with_the_labels_drawn(model_and_video,
     corner = np.abs(drawn[20:44, 90:150] - frame[20:44, 90:150]).mean()
     rest = np.abs(drawn[120:, 120:] - frame[120:, 120:]).mean()
     assert corner > 30 and rest < 12, (corner, rest)
+
+
+def test_scores_are_probabilities(model_and_video):
+    """classify() gives the softmax of the head's logits (one view), the
+    kind of score the web demo shows, whatever the config's average_clips.
+    """
+    from mmaction.apis import inference_recognizer, init_recognizer
+    ckpt, video, _ = model_and_video
+    probs = video_demo.classify(video, DEMO_CFG, ckpt)
+    cfg = Config.fromfile(DEMO_CFG)
+    assert cfg.model.cls_head.average_clips == 'score'
+    model = init_recognizer(cfg, ckpt, device='cpu')
+    logits = inference_recognizer(model, video).pred_score
+    assert abs(float(logits.sum()) - 1) > 1e-3  # logits, not probabilities
+    torch.testing.assert_close(probs, logits.softmax(0), atol=1e-5,
+                               rtol=1e-5)
+
+
+def test_long_labels_wrap_or_shrink_within_the_frame():
+    import cv2
+    texts = ['1. ' + 'very long class name ' * 6 + '(0.500)', '2. up (0.1)']
+    lines, scale = video_demo.label_lines(texts, 224)
+    assert scale == min(video_demo.FONT_SCALES) and len(lines) > 2
+    for line in lines:
+        width = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0]
+        assert width[0] <= 224 - 8, line
+    assert ' '.join(' '.join(lines).split()) == ' '.join(
+        ' '.join(texts).split())
+    short, big = video_demo.label_lines(['1. up (0.9)'], 224)
+    assert big == max(video_demo.FONT_SCALES) and short == ['1. up (0.9)']
+
+
+def test_gif_of_a_10s_clip_is_small(shared_data, tmp_path):
+    """The shared demo clip as a GIF stays within 3 MB for 10 s of video
+    (it was 13.7 MB for one clip with per-frame palettes at full rate)."""
+    import decord
+    video = osp.join(shared_data, 'video', 'demo.mp4')
+    reader = decord.VideoReader(video)
+    seconds = len(reader) / reader.get_avg_fps()
+    probs = torch.tensor([.5, .3, .1, .06, .04])
+    top = probs.topk(5)
+    out = str(tmp_path / 'demo.gif')
+    count, path = video_demo.draw_topk(video, probs, top,
+                                       ['abseiling'] * 5, out)
+    size = osp.getsize(path)
+    assert path == out and count <= seconds * video_demo.MAX_GIF_FPS + 1
+    assert size / seconds * 10 < 3e6, (size, seconds)
+    print(f'{video}: {seconds:.1f} s -> {size / 1e6:.2f} MB GIF, '
+          f'{count} frames')

@@ -20,10 +20,21 @@ checkpointing off, SyncBN as BN):
   ``'mmuniformer.UniFormer3D'``): that backbone, as above (video: dynamic
   batch, outputs ``out0..outN``).
 
-CHECKPOINT may be an mm-format checkpoint or an official UniFormer file
-(converted while loading, as the demos do); without it the weights are
-random (enough to check the export). Both of torch's exporters work:
-the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
+CHECKPOINT may be an mm-format checkpoint, an official UniFormer file
+(converted while loading, as the demos do) or a weights name / ``hf://``
+reference (``mmuniformer/checkpoint/download.py``); without it the weights
+are random (enough to check the export). ``--label-order`` (default
+``auto``: the ``label_order`` of the config's ``OfficialCheckpointHook``,
+which is what ``mim test`` uses, i.e. MMAction2's order for the Kinetics
+configs) puts an official Kinetics head into that order, so the ONNX scores
+index the same label map as ``mim test`` and ``video_demo.py --labels k400``.
+
+The weights are embedded in the ``.onnx`` file (``external_data=False``)
+below protobuf's 2 GB limit; ``--external-data`` (or a larger model)
+writes them to a ``<out>.data`` sidecar, which must stay next to the
+``.onnx`` file (onnxruntime reads it by that name).
+
+Both of torch's exporters work: the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
 (TorchScript tracing, ``dynamo=False``).
 
 ``--verify`` runs onnxruntime on the export shape and on a second shape
@@ -77,9 +88,28 @@ def _flops_tool():
     return get_flops
 
 
-def build_model(config, checkpoint=None, cfg_options=None):
+def config_label_order(cfg) -> str:
+    """``label_order`` of the config's ``OfficialCheckpointHook`` (what
+    ``mim test`` loads with), ``'official'`` without one."""
+    for hook in cfg.get('custom_hooks', None) or []:
+        if str(hook.get('type', '')).endswith('OfficialCheckpointHook'):
+            return hook.get('label_order', 'official')
+    return 'official'
+
+
+def build_model(config, checkpoint=None, cfg_options=None,
+                label_order='auto'):
     """``(kind, module)``: the module to export, in eval mode; kind is
-    ``'recognizer'``, ``'video-backbone'`` or ``'dense'``."""
+    ``'recognizer'``, ``'video-backbone'`` or ``'dense'``.
+
+    Args:
+        config (str): config file.
+        checkpoint (str, optional): file, weights name or ``hf://``;
+            default None (random weights).
+        cfg_options (dict, optional): config overrides. Default None.
+        label_order (str): ``'auto'`` (the config's, as ``mim test``),
+            ``'official'`` or ``'mmaction'``. Default ``'auto'``.
+    """
     import importlib
 
     import mmuniformer  # noqa: F401  (registry, compat fixes)
@@ -104,7 +134,9 @@ def build_model(config, checkpoint=None, cfg_options=None):
     registry = importlib.import_module(get_flops.HOST_REGISTRIES[kind]).MODELS
     model = registry.build(get_flops.prepare_config(cfg))
     if checkpoint:
-        load_as_mm_checkpoint(model, checkpoint)
+        if label_order == 'auto':
+            label_order = config_label_order(cfg)
+        load_as_mm_checkpoint(model, checkpoint, label_order=label_order)
     model.eval()
     if kind == 'mmaction':
         return 'recognizer', RecognizerScores(model).eval()
@@ -132,11 +164,20 @@ def io_spec(kind, module, sample, legacy=False):
     return ['input'], names, {0: 'batch', 2: 'height', 3: 'width'}
 
 
+EMBED_LIMIT = 2 * 1024 ** 3 - 64 * 1024 ** 2  # protobuf's 2 GB, some margin
+
+
 def export(module, sample, out, input_names, output_names, dynamic,
-           legacy=False, opset=None):
-    """Write ``out`` with torch's default exporter or the legacy one."""
+           legacy=False, opset=None, external_data=None):
+    """Write ``out`` with torch's default exporter or the legacy one;
+    weights embedded unless ``external_data`` (default: only when the
+    parameters exceed protobuf's 2 GB)."""
+    if external_data is None:
+        size = sum(p.numel() * p.element_size()
+                   for p in module.state_dict().values())
+        external_data = size > EMBED_LIMIT
     kwargs = dict(input_names=input_names, output_names=output_names,
-                  dynamo=not legacy)
+                  dynamo=not legacy, external_data=external_data)
     if opset is not None:
         kwargs['opset_version'] = opset
     if legacy:
@@ -238,6 +279,13 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=None,
                         help='CPU threads for both runtimes (default: '
                         'torch\'s)')
+    parser.add_argument('--label-order', default='auto',
+                        choices=('auto', 'official', 'mmaction'),
+                        help='class order of the exported head (default: '
+                        'the config\'s, as mim test)')
+    parser.add_argument('--external-data', action='store_true',
+                        help='weights in a <out>.data sidecar (default: '
+                        'embedded below 2 GB)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (key=value)')
     return parser.parse_args(argv)
@@ -247,10 +295,13 @@ def main(argv=None):
     args = parse_args(argv)
     for path, what in ((args.config, 'CONFIG'),
                        (args.checkpoint, 'CHECKPOINT')):
+        if what == 'CHECKPOINT' and path:
+            from mmuniformer.checkpoint.download import resolve_checkpoint
+            path = args.checkpoint = resolve_checkpoint(path)
         if path and not osp.isfile(path) and '://' not in path:
             sys.exit(f'error: {what} {path} does not exist')
     kind, module = build_model(args.config, args.checkpoint,
-                               args.cfg_options)
+                               args.cfg_options, args.label_order)
     want = 2 if kind == 'dense' else 3
     if len(args.shape) != want:
         sys.exit(f'error: --shape takes {"T H W" if want == 3 else "H W"} '
@@ -264,7 +315,7 @@ def main(argv=None):
     exporter = 'legacy (dynamo=False)' if args.legacy else 'dynamo'
     start = time.perf_counter()
     export(module, sample, args.out, inputs, outputs, dynamic, args.legacy,
-           args.opset)
+           args.opset, external_data=args.external_data or None)
     print(f'exported {kind} model with the {exporter} exporter to '
           f'{args.out} in {time.perf_counter() - start:.1f} s; input '
           f'{inputs[0]} {tuple(sample.shape)}, dynamic axes '

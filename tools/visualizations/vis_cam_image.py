@@ -83,8 +83,10 @@ def build_classifier(checkpoint, arch, head_dim=None):
     from mmuniformer.checkpoint.adapter import (check_head_dim,
                                                load_checkpoint_file,
                                                unwrap_checkpoint)
+    from mmuniformer.checkpoint.download import resolve_checkpoint
     ckpt = state = None
     if checkpoint.lower() != 'none':
+        checkpoint = resolve_checkpoint(checkpoint)  # weights names, hf://
         if '://' not in checkpoint and not osp.isfile(checkpoint):
             sys.exit(f'error: CHECKPOINT {checkpoint} does not exist')
         ckpt = load_checkpoint_file(checkpoint)

@@ -81,6 +81,13 @@ class OfficialCheckpointHook(Hook):
         if reason is not None:
             raise unreadable_error(str(path), reason)
 
+    def before_run(self, runner) -> None:
+        """``load_from`` / ``--checkpoint`` may name weights of the table
+        or ``hf://...``: the Runner loads right after ``before_run``."""
+        if getattr(runner, '_load_from', None):
+            from ...checkpoint.download import resolve_checkpoint
+            runner._load_from = resolve_checkpoint(runner._load_from)
+
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = getattr(runner.model, 'module', runner.model)
         source = _loaded_file(runner)
