@@ -51,7 +51,7 @@ class WeightsEntry:
             ``'uniformer_small_k400_16x8'``.
         filename (str): the file name (see the module docstring).
         family (str): one of :data:`FAMILIES`.
-        arch (str): arch name (``ARCH_ZOO`` / ``LIGHT_ARCH_ZOO``).
+        arch (str): arch name in the one ``ARCH_ZOO`` (classic and light).
         head_dim (int): channels per attention head the file was trained
             with (changes no shape, so it must be known).
         label_order (str, optional): ``'official'`` (UniFormer's own class

@@ -12,7 +12,6 @@ from mmuniformer.checkpoint.weights import (FAMILIES, LABEL_ORDERS, WEIGHTS,
                                             entries_for_config,
                                             entry_for_file, get_weights)
 from mmuniformer.models.arch import ARCH_ZOO
-from mmuniformer.models.backbones.light import LIGHT_ARCH_ZOO
 
 ROOT = Path(__file__).resolve().parents[2]
 METAFILES = sorted(ROOT.glob('configs/*/uniformer/metafile.yml'))
@@ -76,7 +75,7 @@ def test_fields():
     for name, entry in WEIGHTS.items():
         assert entry.name == name and entry.filename.endswith('.pth')
         assert entry.family in FAMILIES, name
-        assert entry.arch in ARCH_ZOO or entry.arch in LIGHT_ARCH_ZOO, name
+        assert entry.arch in ARCH_ZOO, name
         assert entry.label_order in LABEL_ORDERS + (None, ), name
         assert (entry.label_order is None) == (
             entry.family in ('det', 'seg', 'pose')), name
