@@ -74,19 +74,19 @@ class OfficialCheckpointHook(Hook):
         self.allow_partial = bool(allow_partial)
 
     def before_run(self, runner) -> None:
+        """``load_from`` / ``--checkpoint`` may name weights of the table or
+        ``hf://...`` (resolved to a local file here: the Runner loads right
+        after ``before_run``); an unreadable file is named before mmengine
+        opens it."""
+        if getattr(runner, '_load_from', None):
+            from ...checkpoint.download import resolve_checkpoint
+            runner._load_from = resolve_checkpoint(runner._load_from)
         path: Optional[str] = getattr(runner, '_load_from', None)
         if path is None or not osp.isfile(str(path)):
             return
         reason = checkpoint_unreadable(str(path))
         if reason is not None:
             raise unreadable_error(str(path), reason)
-
-    def before_run(self, runner) -> None:
-        """``load_from`` / ``--checkpoint`` may name weights of the table
-        or ``hf://...``: the Runner loads right after ``before_run``."""
-        if getattr(runner, '_load_from', None):
-            from ...checkpoint.download import resolve_checkpoint
-            runner._load_from = resolve_checkpoint(runner._load_from)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = getattr(runner.model, 'module', runner.model)
