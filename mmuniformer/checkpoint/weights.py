@@ -30,7 +30,8 @@ FAMILIES = ('video', 'image', 'det', 'seg', 'pose', 'light_video',
             'light_image')
 LABEL_ORDERS = ('official', 'mmaction')
 _CONFIG_FOLDER = dict(video='recognition', light_video='recognition',
-                      image='classification', det='detection',
+                      image='classification', light_image='classification',
+                      det='detection',
                       seg='segmentation', pose='pose')
 _HUB = 'hf://Sense-X/uniformer_video/'
 _MMACTION = ('https://download.openmmlab.com/mmaction/v1.0/recognition/'
@@ -143,18 +144,24 @@ _ROWS = (
     _row('uniformer_large_ls_tl_384', 'image', 'large', 64, 'official',
          'uniformer-large-ls_tl_8xb32_in1k-384px',
          _gd('174rcA6rNzYVG9Ya9ik-NwTGoxW1M79ez')),
-    # -- light_image (uniformer_light.md, no shipped config yet) --
-    _row('uniformer_xxs_128_in1k', 'light_image', 'xxs', 28, 'official', None,
+    # -- light_image (uniformer_light.md) --
+    _row('uniformer_xxs_128_in1k', 'light_image', 'xxs', 28, 'official',
+         'uniformer-light-xxs_8xb512_in1k-128px',
          _gd('1Cr7uB5hUck1BHioEROWZjfLpYRwg4Zps')),
-    _row('uniformer_xxs_160_in1k', 'light_image', 'xxs', 28, 'official', None,
+    _row('uniformer_xxs_160_in1k', 'light_image', 'xxs', 28, 'official',
+         'uniformer-light-xxs_8xb512_in1k-160px',
          _gd('1CsXCzfVFPyM2mY8BA_1fO3q_VBngnF44')),
-    _row('uniformer_xxs_192_in1k', 'light_image', 'xxs', 28, 'official', None,
+    _row('uniformer_xxs_192_in1k', 'light_image', 'xxs', 28, 'official',
+         'uniformer-light-xxs_8xb512_in1k-192px',
          _gd('1CjrCEnZCk2aLrN7nVG8vFvu3FAUL4_Y_')),
-    _row('uniformer_xxs_224_in1k', 'light_image', 'xxs', 28, 'official', None,
+    _row('uniformer_xxs_224_in1k', 'light_image', 'xxs', 28, 'official',
+         'uniformer-light-xxs_8xb512_in1k-224px',
          _gd('1Cw9r_3c30N-esFI8RFYa6rQXJrr1rAHY')),
-    _row('uniformer_xs_192_in1k', 'light_image', 'xs', 32, 'official', None,
+    _row('uniformer_xs_192_in1k', 'light_image', 'xs', 32, 'official',
+         'uniformer-light-xs_8xb512_in1k-192px',
          _gd('1Ce2Dk9-k_-sHt5dXp-gfNOEK37Jdcffv')),
-    _row('uniformer_xs_224_in1k', 'light_image', 'xs', 32, 'official', None,
+    _row('uniformer_xs_224_in1k', 'light_image', 'xs', 32, 'official',
+         'uniformer-light-xs_8xb512_in1k-224px',
          _gd('1CwQ91fjuAu3Rhn3zV4vjAmQ8v36AfYPT')),
     # -- video --
     _row('uniformer_base_k600_32x4', 'video', 'base', 64, 'official',
