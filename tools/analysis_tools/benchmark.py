@@ -231,12 +231,19 @@ def matmul_gflops(device: str, dtype=torch.float32, n: int = 2048,
 def forward_gflops(model: nn.Module, x: torch.Tensor) -> float:
     """Forward FLOPs in G, 2 per multiply-add of mmengine's FlopAnalyzer
     (fused attention counted as its two matmuls, see get_flops.py)."""
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from get_flops import analyze
+    # traced (the port's forward has data-dependent checks that fake
+    # tensors cannot run)
+    from mmengine.analysis import FlopAnalyzer
+
+    from mmuniformer.analysis import register_flop_handles
+    register_flop_handles()
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        macs = analyze(model, (x, )).total()
+        analyzer = FlopAnalyzer(model, (x, ))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        macs = analyzer.total()
     model.train(was_training)
     return 2 * macs / 1e9
 

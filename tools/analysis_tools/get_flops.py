@@ -95,9 +95,11 @@ def _backbone_parts(model: nn.Module):
     """(names of the backbone's modules, its parameter count)."""
     if isinstance(getattr(model, 'backbone', None), nn.Module):
         return ['model.backbone'], count_params(model.backbone)
-    heads = [getattr(model, n) for n in HEAD_MODULES if hasattr(model, n)]
-    return ([f'model.{n}' for n in HEAD_MODULES if hasattr(model, n)],
-            count_params(model) - sum(count_params(h) for h in heads))
+    names = [n for n in HEAD_MODULES
+             if isinstance(getattr(model, n, None), nn.Module)]
+    return ([f'model.{n}' for n in names],
+            count_params(model) - sum(count_params(getattr(model, n))
+                                      for n in names))
 
 
 def _roi_extractor_stub(self, feats, rois, roi_scale_factor=None):
