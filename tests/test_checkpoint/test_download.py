@@ -17,8 +17,8 @@ from typing import Optional, Tuple
 
 import pytest
 
-pytest.importorskip('huggingface_hub')
-pytest.importorskip('gdown')
+importorskip('huggingface_hub')
+importorskip('gdown')
 
 from loopback_server import LoopbackServer  # noqa: E402
 
@@ -264,7 +264,7 @@ def test_init_cfg_and_load_from_take_a_name(cache, monkeypatch, tmp_path):
     import io
 
     import torch
-    from conftest import TINY
+    from conftest import importorskip, TINY
 
     from mmuniformer.engine.hooks.official_checkpoint_hook import \
         OfficialCheckpointHook

@@ -11,8 +11,9 @@ import pytest
 from mmuniformer.datasets.transforms.decode import (PyAVSeekDecode,
                                                     PyAVSeekInit, SeekReader)
 
-decord = pytest.importorskip('decord')
-av = pytest.importorskip('av')
+from conftest import importorskip  # noqa: E402
+decord = importorskip('decord')
+av = importorskip('av')
 
 
 def _frames(n=70, h=48, w=64):

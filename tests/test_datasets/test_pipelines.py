@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import importorskip, REPO
 
-pytest.importorskip('mmaction')
+importorskip('mmaction')
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
 import benchmark  # noqa: E402
 

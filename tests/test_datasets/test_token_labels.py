@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip('mmpretrain')
+from conftest import importorskip  # noqa: E402
+importorskip('mmpretrain')
 
 from mmuniformer.datasets.transforms.token_labels import (  # noqa: E402
     LoadTokenLabel, PackTokenLabelInputs, TokenLabelRandAugment,

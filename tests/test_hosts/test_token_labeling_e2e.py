@@ -24,10 +24,11 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-pytest.importorskip('mmpretrain')
+from conftest import importorskip  # noqa: E402
+importorskip('mmpretrain')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
-from conftest import REPO, load_script  # noqa: E402
+from conftest import importorskip, REPO, load_script  # noqa: E402
 from learning import StartWeights  # noqa: E402
 
 CFG = osp.join(REPO, 'configs', 'classification', 'uniformer',

@@ -10,14 +10,15 @@ import pytest
 import torch
 from mmengine.config import Config
 
-pytest.importorskip('mmpretrain')
+from conftest import importorskip  # noqa: E402
+importorskip('mmpretrain')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner.checkpoint import _load_checkpoint_to_model  # noqa
 from mmpretrain.structures import DataSample  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import importorskip, REPO  # noqa: E402
 from tests.official_layout import official_state  # noqa: E402
 from tests.reference_light import image_logits  # noqa: E402
 

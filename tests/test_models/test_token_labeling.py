@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip('mmpretrain')
+from conftest import importorskip  # noqa: E402
+importorskip('mmpretrain')
 
 from mmpretrain.structures import DataSample  # noqa: E402
 

@@ -134,7 +134,7 @@ def test_query_map_is_the_row_of_the_point():
 
 
 def test_light_kept_tokens_are_the_selected_ones(monkeypatch):
-    from mmuniformer.models.backbones import light
+    from mmuniformer.models.layers import pruning as light
     from mmuniformer.models.backbones.light import UniFormerLight
     model = UniFormerLight(arch='xxs').eval()
     randomize_state(model)

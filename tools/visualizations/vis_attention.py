@@ -70,8 +70,8 @@ class AttentionRecorder:
     """
 
     def __init__(self, model: torch.nn.Module):
-        from mmuniformer.models.backbones.light import (PruningMHRABlock,
-                                                        select_tokens)
+        from mmuniformer.models.layers.pruning import (PruningMHRABlock,
+                                                       select_tokens)
         from mmuniformer.models.layers.blocks import GlobalMHRABlock
         self.records: List[dict] = []
         self._handles = []
