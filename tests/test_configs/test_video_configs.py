@@ -177,7 +177,8 @@ PROTOCOL = {
 }
 SAMPLERS = ('SampleFrames', 'UniformSample')
 IO_TRANSFORMS = ('DecordInit', 'DecordDecode', 'RawFrameDecode',
-                 'mmuniformer.PyAVSeekInit', 'mmuniformer.PyAVSeekDecode')
+                 'mmuniformer.PyAVSeekInit', 'mmuniformer.PyAVSeekDecode',
+                 'mmuniformer.DecordInit', 'mmuniformer.DecordDecode')
 
 _CFGS = {}
 
