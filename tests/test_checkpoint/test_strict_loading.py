@@ -218,6 +218,9 @@ def _dense_cfg(path):
     cfg.model.backbone.arch = ARCH
     cfg.model.backbone.head_dim = None
     cfg.model.backbone.init_cfg = None
+    # the recipes checkpoint stage-3 blocks of the full depths; the tiny
+    # arch has fewer
+    cfg.model.backbone.with_cp = False
     return cfg
 
 
