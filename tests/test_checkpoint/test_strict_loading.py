@@ -151,8 +151,16 @@ def test_mim_test_with_a_misfit_checkpoint_fails(tmp_path):
     path = tmp_path / 'k600.pth'
     torch.save(official_checkpoint('video_small_k400', num_classes=600,
                                    depths=(1, 1, 2, 1)), path)
+    # a one-line test list of a generated clip: the data check (which runs
+    # when the test loop is built, before loading) must pass, so that what
+    # stops the run is the checkpoint
+    from mmuniformer.datasets.synthetic_motion import make_motion_dataset
+    ann = make_motion_dataset(str(tmp_path / 'data'), num_train=1,
+                              num_val=1, seed=0)['val']
     opts = ['model.backbone.arch.embed_dims=(64,128,320,512)',
-            'model.backbone.arch.head_dim=64', 'model.cls_head.in_channels=512']
+            'model.backbone.arch.head_dim=64', 'model.cls_head.in_channels=512',
+            f'test_dataloader.dataset.ann_file={ann}',
+            f'test_dataloader.dataset.data_prefix.video={tmp_path / "data"}']
     res = subprocess.run(
         [sys.executable, '-m', 'mim', 'test', 'mmaction', DEMO_CFG,
          '--checkpoint', str(path), '--gpus', '0',
@@ -162,7 +170,8 @@ def test_mim_test_with_a_misfit_checkpoint_fails(tmp_path):
     assert res.returncode != 0, out[-3000:]
     assert 'CheckpointMismatchError' in out and str(path) in out
     assert 'cls_head.fc_cls.weight (600, 512) vs (4, 512)' in out
-    assert 'acc/top1' not in out
+    # no test epoch ran ('acc/top1' itself is in the printed config)
+    assert 'Epoch(test)' not in out
 
 
 # -- the hosts' own APIs ---------------------------------------------------
