@@ -220,9 +220,10 @@ def test_failed_write_never_leaves_a_truncated_checkpoint(tmp_path,
     the caller; epoch_1.pth is still the complete first file and
     epoch_2.pth does not exist (no partial file under a final name).
 
-    Depends on ``import mmuniformer`` making mmengine's local writes atomic
-    (temporary file + ``os.replace``, ``mmuniformer/compat.py``); where that
-    becomes a config option, ``toy_runner`` is the place to enable it.
+    The atomic writes are opt-in since the runner-behaviour change: the
+    shipped configs' ``mmuniformer.CheckpointHook`` saves through the
+    ``mmuniformer_atomic_local`` file backend, so the saves here name it as
+    the hook does.
     """
     from toy_runner import toy_runner
     work = tmp_path / 'work'
@@ -232,7 +233,9 @@ def test_failed_write_never_leaves_a_truncated_checkpoint(tmp_path,
     failing_writes['on'] = True
     for name in ('epoch_1.pth', 'epoch_2.pth'):
         with pytest.raises(OSError, match='injected'):
-            runner.save_checkpoint(str(work), name)
+            runner.save_checkpoint(
+                str(work), name,
+                backend_args=dict(backend='mmuniformer_atomic_local'))
     failing_writes['on'] = False
     again = torch.load(work / 'epoch_1.pth', map_location='cpu')
     for key, value in first['state_dict'].items():
@@ -293,7 +296,7 @@ def test_resume_skips_a_crc_corrupt_latest_checkpoint(tmp_path):
     runner.train()
     warned = [m for m in records.messages if 'not readable' in m]
     assert len(warned) == 1
-    assert 'CRC mismatch' in warned[0] and 'epoch_1.pth' in warned[0]
+    assert 'fails its CRC check' in warned[0] and 'epoch_1.pth' in warned[0]
     assert any('resumed epoch: 1' in m for m in records.messages)
     assert runner.epoch == 3
 
