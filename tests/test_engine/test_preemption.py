@@ -76,6 +76,7 @@ def test_without_the_hook_sigterm_kills_the_run(tmp_path):
     import sys
     code = f'''
 import os, signal, sys
+from mmengine.hooks import Hook
 sys.path.insert(0, {osp.dirname(osp.dirname(__file__))!r})
 from robust_helpers import LogLines, SignalAt
 from toy_runner import toy_runner
