@@ -17,6 +17,7 @@ from typing import Optional, Tuple
 
 import pytest
 
+from conftest import importorskip  # noqa: E402
 importorskip('huggingface_hub')
 importorskip('gdown')
 
