@@ -133,7 +133,8 @@ class ScoredAttention(MultiHeadSelfAttention):
         B, M, C = x.shape
         qkv = self.qkv(x).reshape(B, M, 3, self.num_heads, self.head_dim)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-        if self.fp32:
+        if self.fp32 and q.dtype in (torch.float16, torch.bfloat16):
+            # only a reduced-precision core is lifted; float64 stays float64
             with torch.autocast(device_type=x.device.type, enabled=False):
                 out, r = self._core(q.float(), k.float(), v.float())
         else:
