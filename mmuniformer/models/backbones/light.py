@@ -110,8 +110,11 @@ class UniFormerLightTrunk(UniFormerTrunk):
         else:
             cls, score = state
             cls = self.cls_upsample(cls)
+        last = self.depths[stage] - 1
         for j in range(self.depths[stage]):
-            cls, x, score = self._block_call(stage, j, x)(cls, x, score)
+            # the score after the model's last block is never read
+            cls, x, score = self._block_call(stage, j, x)(
+                cls, x, score, need_score=stage < 3 or j < last)
         return x, (cls, score)
 
     def forward_light(self, x: torch.Tensor, last_stage: int = 3

@@ -123,22 +123,28 @@ class ScoredAttention(MultiHeadSelfAttention):
         super().__init__(*args, **kwargs)
         self.fp32 = fp32
 
-    def _core(self, q, k, v):
+    def _core(self, q, k, v, need_score=True):
         out = F.scaled_dot_product_attention(
             q, k, v, dropout_p=self.attn_drop if self.training else 0.)
+        if not need_score:
+            return out, None
         logits = (q[:, :, :1] * self.head_dim**-0.5) @ k.transpose(-2, -1)
         return out, logits.softmax(-1).mean(1)[:, 0]
 
-    def forward(self, x):
+    def forward(self, x, need_score: bool = True):
+        """``(output (B, M, C), cls-query attention (B, M) or None)``;
+        ``need_score=False`` skips the cls-query row (the last block of the
+        model, whose score nothing reads)."""
         B, M, C = x.shape
         qkv = self.qkv(x).reshape(B, M, 3, self.num_heads, self.head_dim)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         if self.fp32 and q.dtype in (torch.float16, torch.bfloat16):
             # only a reduced-precision core is lifted; float64 stays float64
             with torch.autocast(device_type=x.device.type, enabled=False):
-                out, r = self._core(q.float(), k.float(), v.float())
+                out, r = self._core(q.float(), k.float(), v.float(),
+                                    need_score)
         else:
-            out, r = self._core(q, k, v)
+            out, r = self._core(q, k, v, need_score)
         out = out.to(x.dtype).transpose(1, 2).reshape(B, M, C)
         return self.proj_drop(self.proj(out)), r
 
@@ -205,21 +211,28 @@ class PruningMHRABlock(nn.Module):
             self.gamma_1 = nn.Parameter(layer_scale_init * torch.ones(C))
             self.gamma_2 = nn.Parameter(layer_scale_init * torch.ones(C))
 
-    def _attend(self, z):
-        a, r = self.attn(self.norm1(z))
+    def _attend(self, z, need_score=True):
+        a, r = self.attn(self.norm1(z), need_score)
         a = layer_scaled(self.gamma_1, a)
         z = z + self.drop_path(a)
         m = layer_scaled(self.gamma_2, self.mlp(self.norm2(z)))
         return z + self.drop_path(m), a, m, r
 
-    def forward(self, cls, x, score: Optional[torch.Tensor] = None):
+    def forward(self, cls, x, score: Optional[torch.Tensor] = None,
+                need_score: bool = True):
+        """``(cls, x, new score)``. ``need_score=False`` (the model's last
+        block) leaves out the score update and returns None for it: its
+        cls-query row would be computed for nothing (and a traced FLOPs
+        count, which drops dead ops, would not see it)."""
         x = x + self.pos_embed(x)
         B, C = x.shape[:2]
         spatial = x.shape[2:]
         tokens = x.flatten(2).transpose(1, 2)
         if self.prune_ratio >= 1:
-            z, _, _, r = self._attend(torch.cat([cls, tokens], dim=1))
-            score = update_score(score, r, self.trade_off)
+            z, _, _, r = self._attend(torch.cat([cls, tokens], dim=1),
+                                      need_score)
+            score = update_score(score, r, self.trade_off) \
+                if need_score else None
             x = z[:, 1:].transpose(1, 2).reshape(B, C, *spatial)
             return z[:, :1], x, score
         if score is None:
@@ -230,12 +243,13 @@ class PruningMHRABlock(nn.Module):
         kept_c = kept.unsqueeze(-1).expand(-1, -1, C)
         rep = merge_dropped(tokens, score, drop_mask)
         z = torch.cat([cls, tokens.gather(1, kept_c), rep], dim=1)
-        z, a, m, r = self._attend(z)
-        score = update_score(score, r, self.trade_off, kept, drop_mask)
+        z, a, m, r = self._attend(z, need_score)
+        score = update_score(score, r, self.trade_off, kept, drop_mask) \
+            if need_score else None
         fast = a[:, -1:] + m[:, -1:]
         tokens = tokens + drop_mask.unsqueeze(-1).to(tokens.dtype) * fast
         tokens = tokens.scatter(1, kept_c, z[:, 1:K + 1])
         x = tokens.transpose(1, 2).reshape(B, C, *spatial)
-        if self.downsample:
+        if self.downsample and score is not None:
             score = pool_score(score, spatial)
         return z[:, :1], x, score
