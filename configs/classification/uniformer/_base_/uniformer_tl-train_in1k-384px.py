@@ -9,47 +9,14 @@
 # Deviations from the official run: those of _base_/uniformer_tl-train_in1k.py
 # (precision, interpolation, label warps, erasing, box order switch) and of
 # _base_/uniformer_tl_in1k-384px.py (test resize). No EMA, as officially.
-_base_ = ['./uniformer_tl_in1k-384px.py']
-custom_imports = dict(
-    imports=[
-        'mmuniformer', 'mmuniformer.models.heads.cls_heads',
-        'mmuniformer.models.heads.token_labeling',
-        'mmuniformer.datasets.transforms.token_labels'
-    ],
-    allow_failed_imports=False)
-
-token_label_root = 'data/imagenet/token_labels'
-img_size = 384
-label_size = img_size // 32
-bgr_mean = [103.53, 116.28, 123.675]
-bgr_std = [57.375, 57.12, 58.395]
-
-model = dict(
-    type='mmuniformer.TokenLabelingClassifier',
-    mix_token=dict(type='mmuniformer.MixToken', alpha=1.0, stride=4,
-                   ratio=8),
-    head=dict(
-        cls_loss=dict(type='CrossEntropyLoss', use_soft=True,
-                      loss_weight=1.0),
-        dense_loss=dict(type='CrossEntropyLoss', use_soft=True,
-                        loss_weight=1.0)))
-
+_base_ = ['./uniformer_tl_in1k-384px.py', './token_labeling_train.py']
+custom_imports = _base_.tl_custom_imports
+model = _base_.tl_model
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='mmuniformer.LoadTokenLabel', label_root=token_label_root),
-    dict(type='mmuniformer.TokenLabelRandomFlip', prob=0.5,
-         direction='horizontal'),
-    dict(type='mmuniformer.TokenLabelRandAugment', policies='timm_increasing',
-         num_policies=2, total_level=10, magnitude_level=9,
-         magnitude_std=0.5,
-         hparams=dict(pad_val=[round(x) for x in bgr_mean],
-                      interpolation='bicubic')),
-    dict(type='mmuniformer.TokenLabelRandomResizedCrop', scale=img_size,
-         backend='pillow', interpolation='bicubic'),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand',
-         min_area_ratio=0.02, max_area_ratio=1 / 3, fill_color=bgr_mean,
-         fill_std=bgr_std),
-    dict(type='mmuniformer.PackTokenLabelInputs', num_classes=1000,
-         label_size=label_size, smoothing=0.1, box_order='official'),
+    dict(t, scale=_base_.img_size)
+    if t['type'] == 'mmuniformer.TokenLabelRandomResizedCrop' else
+    dict(t, label_size=_base_.img_size // 32)
+    if t['type'] == 'mmuniformer.PackTokenLabelInputs' else t
+    for t in _base_.tl_train_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

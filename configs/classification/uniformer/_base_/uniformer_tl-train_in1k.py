@@ -4,7 +4,9 @@
 # trained here tests exactly like the official TL checkpoints), training
 # adds what token labeling is:
 # * dense labels: each train image's token-label file ([2, 5, S, S] float16
-#   top-5 logits + class ids of a teacher, <token_label_root>/<wnid>/<stem>.pt;
+#   top-5 logits + class ids of a teacher, <label_root>/<wnid>/<stem>.pt, set
+#   in the LoadTokenLabel step of train_pipeline (default data/imagenet/
+#   token_labels, in _base_/token_labeling_train.py);
 #   official: NFNet-F6 at 576 px, S = 18; make your own with
 #   tools/data/gen_token_labels.py), carried through horizontal flip ->
 #   RandAugment rand-m9-mstd0.5-inc1 on the full image -> RandomResizedCrop
@@ -43,49 +45,10 @@
 #   `ema_state_dict`): a 384 fine-tune from our checkpoint starts from the
 #   EMA weights, the official one from the raw weights.
 # * Seeds: mmengine's `randomness` (official: 42 + rank).
-_base_ = ['./uniformer_tl_in1k.py']
-custom_imports = dict(
-    imports=[
-        'mmuniformer', 'mmuniformer.models.heads.cls_heads',
-        'mmuniformer.models.heads.token_labeling',
-        'mmuniformer.datasets.transforms.token_labels'
-    ],
-    allow_failed_imports=False)
-
-token_label_root = 'data/imagenet/token_labels'
-img_size = 224
-label_size = img_size // 32
-bgr_mean = [103.53, 116.28, 123.675]
-bgr_std = [57.375, 57.12, 58.395]
-
-model = dict(
-    type='mmuniformer.TokenLabelingClassifier',
-    mix_token=dict(type='mmuniformer.MixToken', alpha=1.0, stride=4,
-                   ratio=8),
-    head=dict(
-        cls_loss=dict(type='CrossEntropyLoss', use_soft=True,
-                      loss_weight=1.0),
-        dense_loss=dict(type='CrossEntropyLoss', use_soft=True,
-                        loss_weight=1.0)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='mmuniformer.LoadTokenLabel', label_root=token_label_root),
-    dict(type='mmuniformer.TokenLabelRandomFlip', prob=0.5,
-         direction='horizontal'),
-    dict(type='mmuniformer.TokenLabelRandAugment', policies='timm_increasing',
-         num_policies=2, total_level=10, magnitude_level=9,
-         magnitude_std=0.5,
-         hparams=dict(pad_val=[round(x) for x in bgr_mean],
-                      interpolation='bicubic')),
-    dict(type='mmuniformer.TokenLabelRandomResizedCrop', scale=img_size,
-         backend='pillow', interpolation='bicubic'),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand',
-         min_area_ratio=0.02, max_area_ratio=1 / 3, fill_color=bgr_mean,
-         fill_std=bgr_std),
-    dict(type='mmuniformer.PackTokenLabelInputs', num_classes=1000,
-         label_size=label_size, smoothing=0.1, box_order='official'),
-]
+_base_ = ['./uniformer_tl_in1k.py', './token_labeling_train.py']
+custom_imports = _base_.tl_custom_imports
+model = _base_.tl_model
+train_pipeline = _base_.tl_train_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 custom_hooks = [
