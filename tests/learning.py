@@ -90,3 +90,31 @@ def mean_heldout_loss(model, batches, state=None):
         if saved is not None:
             model.load_state_dict(saved)
         model.train(was_training)
+
+
+# An MMPretrain ImageFolder run on CPU (config text, ``str.format`` fields
+# root, epochs, val_batch): CustomDataset train / val folders, AdamW with a
+# linear warm-up then cosine, one validation at the end. The image e2e
+# tests add their model and pipelines around it.
+IMAGEFOLDER_SCHEDULE = """
+train_dataloader = dict(
+    batch_size=12, num_workers=0, persistent_workers=False,
+    dataset=dict(type='CustomDataset', data_root={root!r},
+                 _delete_=True, data_prefix='train', pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size={val_batch}, num_workers=0, persistent_workers=False,
+    dataset=dict(type='CustomDataset', data_root={root!r},
+                 _delete_=True, data_prefix='val', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05, eps=1e-8),
+    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.,
+                       flat_decay_mult=0.))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=2,
+         end={epochs}),
+]
+train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
+"""

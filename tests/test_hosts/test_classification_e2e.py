@@ -26,6 +26,7 @@ from reference_uniformer import image_logits  # noqa: E402
 import mmuniformer  # noqa: E402,F401
 
 from conftest import REPO  # noqa: E402  (the repository root)
+from learning import IMAGEFOLDER_SCHEDULE  # noqa: E402
 CFG_DIR = osp.join(REPO, 'configs', 'classification', 'uniformer')
 SHIPPED = osp.join(CFG_DIR, 'uniformer-small_8xb128_in1k.py')
 SHIPPED_TL = osp.join(CFG_DIR, 'uniformer-small_tl_8xb128_in1k.py')
@@ -67,27 +68,7 @@ test_pipeline = [
     dict(type='CenterCrop', crop_size=32),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(
-    batch_size=12, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root={root!r},
-                 _delete_=True, data_prefix='train', pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root={root!r},
-                 _delete_=True, data_prefix='val', pipeline=test_pipeline))
-test_dataloader = val_dataloader
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05, eps=1e-8),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.,
-                       flat_decay_mult=0.))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=2,
-         end={epochs}),
-]
-train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
-default_hooks = dict(logger=dict(interval=1),
+{schedule}default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={epochs}, save_best=None))
 randomness = dict(seed=0)
 """
@@ -122,8 +103,9 @@ def test_mim_train_then_mim_test(tmp_path):
     from mmengine.runner import Runner
     root = make_imagefolder(str(tmp_path / 'data'))
     config = tmp_path / 'uniformer-tiny_cpu_colours.py'
-    config.write_text(DERIVED.format(shipped=SHIPPED, root=root,
-                                     epochs=EPOCHS))
+    config.write_text(DERIVED.format(
+        shipped=SHIPPED, epochs=EPOCHS, schedule=IMAGEFOLDER_SCHEDULE.format(
+            root=root, epochs=EPOCHS, val_batch=8)))
     env = dict(os.environ, OMP_NUM_THREADS='1')
 
     # the untrained model (same seed, same init) on the same val set

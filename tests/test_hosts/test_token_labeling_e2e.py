@@ -34,7 +34,7 @@ importorskip('mmpretrain')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 from conftest import importorskip, REPO, load_script  # noqa: E402
-from learning import StartWeights  # noqa: E402
+from learning import IMAGEFOLDER_SCHEDULE, StartWeights  # noqa: E402
 
 CFG = osp.join(REPO, 'configs', 'classification', 'uniformer',
                'uniformer-small_tl-train_8xb128_in1k.py')
@@ -146,27 +146,7 @@ train_pipeline = [
          label_size=2, box_order='xyxy'),
 ]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-train_dataloader = dict(
-    batch_size=12, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root={root!r},
-                 _delete_=True, data_prefix='train', pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=12, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root={root!r},
-                 _delete_=True, data_prefix='val', pipeline=test_pipeline))
-test_dataloader = val_dataloader
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05, eps=1e-8),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.,
-                       flat_decay_mult=0.))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=2,
-         end={epochs}),
-]
-train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
-# the shipped EMA, with a time constant fitted to 48 iterations
+{schedule}# the shipped EMA, with a time constant fitted to 48 iterations
 custom_hooks = [
     dict(type='mmuniformer.OfficialCheckpointHook'),
     dict(type='EMAHook', ema_type='ExponentialMovingAverage',
@@ -225,8 +205,10 @@ def _train(tmp, root, labels, seed, dense_weight, name):
     from mmengine.runner import Runner
     config = tmp / f'{name}.py'
     config.write_text(STUDENT.format(
-        shipped=CFG, root=root, labels=osp.join(labels, 'train'),
-        epochs=EPOCHS, seed=seed, dense_weight=dense_weight))
+        shipped=CFG, labels=osp.join(labels, 'train'), epochs=EPOCHS,
+        seed=seed, dense_weight=dense_weight,
+        schedule=IMAGEFOLDER_SCHEDULE.format(root=root, epochs=EPOCHS,
+                                             val_batch=12)))
     cfg = Config.fromfile(str(config))
     cfg.work_dir = str(tmp / name)
     cfg.visualizer.name = f'tl_{name}'
