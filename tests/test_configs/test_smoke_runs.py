@@ -9,13 +9,12 @@ head, blending, optimizer-wrapper and hook types (``family``). Each
 family's config with the fewest input frames runs, plus the README's
 headline config; ``test_every_config_is_in_a_run_family`` shows every
 shipped config is in a family that runs. 42 configs -> 10 runs in 9
-families (the 42
-runs took 5-22 s each).
+families (each run 2-7 s here, 5-22 s on a loaded machine).
 
 Each config keeps its own pipelines, data set type, head, data
 preprocessor (Mixup / CutMix), optimizer wrapper, schedule and hooks; the
 UniFormer3D trunk is replaced by a tiny arch (4 stages of one block, widths
-16-64) and the head's input width follows, so that ~50 runs fit in the
+16-64) and the head's input width follows, so that the runs fit in the
 suite (a full-size UniFormer-B step takes tens of seconds on CPU). The
 light (UniFormerLight3D) configs keep their own XXS / XS arch. The
 detection, segmentation, pose and classification configs are smoke-run by
