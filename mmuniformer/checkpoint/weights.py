@@ -144,7 +144,7 @@ _ROWS = (
     _row('uniformer_large_ls_tl_384', 'image', 'large', 64, 'official',
          'uniformer-large-ls_tl_8xb32_in1k-384px',
          _gd('174rcA6rNzYVG9Ya9ik-NwTGoxW1M79ez')),
-    # -- light_image (uniformer_light.md) --
+    # -- light_image (the light ImageNet models) --
     _row('uniformer_xxs_128_in1k', 'light_image', 'xxs', 28, 'official',
          'uniformer-light-xxs_8xb512_in1k-128px',
          _gd('1Cr7uB5hUck1BHioEROWZjfLpYRwg4Zps')),
