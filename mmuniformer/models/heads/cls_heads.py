@@ -18,8 +18,8 @@ from .mix_token import MixToken, batch_flip_box
 class TokenLabelingClsHead(LinearClsHead):
     """``fc(mean of tokens) + aux_weight * max over tokens of aux_fc``.
 
-    The inference of the official token-labeling models (their
-    classifier): ``head(mean tokens) + 0.5 * max_tokens(aux_head(tokens))``; the
+    The inference of the official token-labeling classifier:
+    ``head(mean tokens) + 0.5 * max_tokens(aux_head(tokens))``; the
     official TL top-1 numbers are measured with it. MMPretrain has no head
     that combines a pooled and an unpooled branch, so this one extends its
     ``LinearClsHead`` (``fc`` = official ``head``) with ``aux_fc``
