@@ -96,6 +96,19 @@ def _seed_and_threads():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Each test starts with the registry scope it found: a Runner sets
+    mmengine's current ``DefaultScope`` (mmaction, mmpretrain, ...) for the
+    rest of the process, and later tests that build unprefixed types would
+    otherwise depend on which test ran before them."""
+    from mmengine.registry import DefaultScope
+    saved = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
+
+
 def randomize_state(model, seed=0):
     """Give every parameter and BN buffer random values so that no term of
     the computation is trivially zero or one (BN stats, layer scale, ...)."""

@@ -73,6 +73,10 @@ def _build(ann, root, test_mode=False, **kwargs):
 
 
 def test_dataset_builds_host_pipeline_and_reads_spaces(tmp_path, capsys):
+    # a logger made now writes to the captured stdout (the current one may
+    # hold the stream of an earlier test)
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance(f'annotations_{tmp_path.name}')
     (tmp_path / 'v').mkdir()
     ann = _write(tmp_path, 'my clip.mp4 1\nb.mp4 0\n\n')
     ds = _build(ann, str(tmp_path / 'v'))

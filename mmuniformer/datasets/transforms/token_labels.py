@@ -217,7 +217,13 @@ class TokenLabelRandAugment(RandAugment):
     """
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        # the ops are MMPretrain's: build them in its scope, also when this
+        # transform is built while another host's scope is current (a
+        # notebook after an MMAction2 Runner), which would look them up in
+        # that host's registry and fail
+        from mmengine.registry import DefaultScope
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            super().__init__(*args, **kwargs)
         for op in self.transforms:
             if isinstance(op, GEOMETRIC_OPS):
                 op.random_negative = _RecordSign(op.random_negative)
