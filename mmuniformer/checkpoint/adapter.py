@@ -320,7 +320,8 @@ def check_fill(model: nn.Module, state: Dict[str, torch.Tensor],
         logger (logging.Logger, optional): for that list. Defaults to None.
 
     Returns:
-        dict: ``missing``, ``unexpected`` and ``wrong_shape`` key lists.
+        dict: ``missing``, ``unexpected`` and ``wrong_shape`` key lists
+        (``unexpected`` without the tensors of parts the model lacks).
 
     Raises:
         CheckpointMismatchError: without ``allow_partial``, naming the file,
@@ -328,6 +329,22 @@ def check_fill(model: nn.Module, state: Dict[str, torch.Tensor],
     """
     target = model.state_dict()
     missing, unexpected, wrong = _mismatch(target, state)
+    # Tensors of a part the model does not have at all (a classification
+    # head under MMAction2's clip_feature_extraction, whose FeatureHead has
+    # no weights) are left out: every tensor of the model is still filled.
+    # Extra tensors inside a part the model has (blocks of a deeper model)
+    # still refuse the load.
+    parts = {k.split('.')[0] for k in target}
+    absent = [k for k in unexpected if k.split('.')[0] not in parts]
+    if absent:
+        for key in absent:
+            state.pop(key)
+        unexpected = [k for k in unexpected if k not in absent]
+        if logger is not None:
+            logger.info(
+                f'{source}: {len(absent)} tensor(s) of parts that '
+                f'{type(model).__name__} does not have are not used: '
+                + ', '.join(sorted({k.split(".")[0] for k in absent})))
     # a model that is only a backbone keeps its new stage norms at init
     prefix = 'backbone.' if any(k.startswith('backbone.')
                                 for k in target) else ''

@@ -321,3 +321,36 @@ def test_every_backbone_refuses_a_half_fill(cls_name):
     with pytest.raises(CheckpointMismatchError, match=dropped.split('.')[0]):
         model.load_state_dict(state, strict=False)
     model.load_state_dict(model.state_dict())  # a full fill passes
+
+
+def _feature_model():
+    """A recognizer whose head has no weights (MMAction2's FeatureHead, as
+    clip_feature_extraction builds it): only a backbone holds tensors."""
+    from torch import nn
+    model = nn.Module()
+    model.backbone = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 4))
+    model.cls_head = nn.Identity()
+    return model
+
+
+def test_tensors_of_a_part_the_model_lacks_are_left_out():
+    from mmuniformer.checkpoint.adapter import check_fill
+    model = _feature_model()
+    state = {f'backbone.{k}': v for k, v in model.backbone.state_dict().items()}
+    state['cls_head.fc_cls.weight'] = torch.zeros(10, 4)
+    state['cls_head.fc_cls.bias'] = torch.zeros(10)
+    report = check_fill(model, state, 'full.pth')
+    assert report['unexpected'] == [] and report['missing'] == []
+    assert not any(k.startswith('cls_head.') for k in state)
+    model.load_state_dict(state)  # what is left fills the model exactly
+
+
+def test_extra_tensors_inside_a_part_the_model_has_still_refuse():
+    """A deeper model's extra blocks are not 'a part the model lacks'."""
+    from mmuniformer.checkpoint.adapter import check_fill
+    from mmuniformer.checkpoint.convert import CheckpointMismatchError
+    model = _feature_model()
+    state = {f'backbone.{k}': v for k, v in model.backbone.state_dict().items()}
+    state['backbone.2.weight'] = torch.zeros(4, 4)
+    with pytest.raises(CheckpointMismatchError, match=r'backbone\.2'):
+        check_fill(model, state, 'deeper.pth')
