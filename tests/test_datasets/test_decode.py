@@ -107,7 +107,12 @@ def test_decord_random_access_is_wrong_on_b_frame_avi(generated):
 
 @pytest.mark.parametrize('name', ['test.mp4', 'demo.mp4', 'test.avi'])
 def test_real_clips_bit_identical(shared_data, name):
-    _check_against_decord(osp.join(shared_data, 'video', name))
+    # test.avi against decord's sequential decode only: decord's seek on it
+    # returned another frame for index 163 in a full suite run (where PyAV
+    # was loaded first) and the right one alone -- the avi seek problem of
+    # test_decord_random_access_is_wrong_on_b_frame_avi
+    _check_against_decord(osp.join(shared_data, 'video', name),
+                          random_access=not name.endswith('.avi'))
 
 
 @pytest.mark.parametrize('name', ['h264.mp4', 'mpeg4.avi', 'mjpeg.avi',
