@@ -69,7 +69,8 @@ def test_training_decreases_loss(motion_data, tmp_path):
     chance 25 %), which ``.ci/run`` gates on every landing: a run this
     short does not generalise (measured held-out top-1 0.125-0.5 vs
     0.125-0.25 untrained, with 8 or 32 training clips), so it is not
-    asserted here."""
+    asserted here but in
+    ``test_trained_video_model_beats_untrained_on_heldout_clips``."""
     from mmengine.runner import Runner
     root, anns = motion_data
     subset = tmp_path / 'train8.txt'
@@ -231,3 +232,39 @@ def test_main_job_script_runs_end_to_end(tmp_path):
     assert (tmp_path / 'training_curve.png').read_bytes()[:4] == b'\x89PNG'
     assert len(re.findall(r'Epoch\(val\) \[\d+\]',
                           (tmp_path / 'train.log').read_text())) >= 4
+
+
+# Held-out learning of the video model in the suite (issue 20), a third of
+# the main job: 96 generated training clips, 8 epochs of the shipped motion
+# recipe, 24 held-out clips scored by mmuniformer.AccMetric, against the
+# same model untrained. Measured (trained / untrained held-out top-1, seed
+# of data and run): seed 0 79.2 % / 16.7 %, seed 1 66.7 % / 20.8 %; chance
+# is 25 %. The margin (30 points, 7 of 24 clips) is two thirds of the
+# smaller gain (+45.8). The full main job (240 clips) reaches 100 %.
+HELDOUT_MARGIN = 0.30  # acc/top1 is a fraction
+
+
+@pytest.mark.parametrize('seed', [0])
+def test_trained_video_model_beats_untrained_on_heldout_clips(tmp_path,
+                                                             seed):
+    from mmengine.runner import Runner
+    from learning import StartWeights, evaluate_trained_and_untrained
+    root = str(tmp_path / 'data')
+    anns = make_motion_dataset(root, num_train=96, num_val=24, frames=16,
+                               size=64, seed=100 + seed)
+    cfg = Config.fromfile(DEMO_CFG)
+    cfg.merge_from_dict(_options(root, anns))
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].batch_size = 16
+    cfg.train_cfg.val_interval = 100
+    cfg.default_hooks.checkpoint = None
+    cfg.randomness = dict(seed=seed)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    start = StartWeights()
+    runner.register_hook(start)
+    runner.train()
+    trained, untrained = evaluate_trained_and_untrained(runner, start)
+    print('held-out', seed, trained['acc/top1'], untrained['acc/top1'])
+    assert trained['acc/top1'] >= untrained['acc/top1'] + HELDOUT_MARGIN, (
+        trained, untrained)
