@@ -259,3 +259,21 @@ def test_classifier_mixes_and_the_head_unmixes(monkeypatch):
             0.5 * mixed.head.aux_fc(tokens).amax(1)
     torch.testing.assert_close(
         torch.stack([p.pred_score for p in pred]), want.softmax(1))
+
+
+def test_heads_build_their_losses_in_mmpretrain_scope():
+    """Built while MMAction2's scope is current (a notebook after an
+    MMAction2 Runner, or an earlier test), the heads still get MMPretrain's
+    soft-target CrossEntropyLoss; MMAction2's has no ``use_soft`` and the
+    build failed."""
+    importorskip('mmaction')
+    import mmaction.models  # noqa: F401  (registers MMAction2's losses)
+    from mmengine.registry import DefaultScope
+
+    from mmuniformer.models.heads.cls_heads import LightClsHead
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        head = TokenLabelingClsHead(num_classes=2, in_channels=2)
+        light = LightClsHead(num_classes=2, in_channels=2)
+    for loss in (head.cls_loss, head.dense_loss, head.loss_module,
+                 light.loss_module):
+        assert type(loss).__module__.startswith('mmpretrain.'), type(loss)

@@ -14,6 +14,14 @@ from ...registry import MODELS
 from .mix_token import MixToken, batch_flip_box
 
 
+def _mmpretrain_scope():
+    """The losses of these MMPretrain heads are MMPretrain's: built in its
+    scope whatever scope is current (MMAction2's has a CrossEntropyLoss
+    without ``use_soft``)."""
+    from mmengine.registry import DefaultScope
+    return DefaultScope.overwrite_default_scope('mmpretrain')
+
+
 @MODELS.register_module()
 class TokenLabelingClsHead(LinearClsHead):
     """``fc(mean of tokens) + aux_weight * max over tokens of aux_fc``.
@@ -62,11 +70,12 @@ class TokenLabelingClsHead(LinearClsHead):
                  dense_loss: dict = dict(type='CrossEntropyLoss',
                                          use_soft=True, loss_weight=1.0),
                  **kwargs):
-        super().__init__(num_classes, in_channels, **kwargs)
+        with _mmpretrain_scope():
+            super().__init__(num_classes, in_channels, **kwargs)
+            self.cls_loss = MMPRETRAIN_MODELS.build(cls_loss)
+            self.dense_loss = MMPRETRAIN_MODELS.build(dense_loss)
         self.aux_fc = nn.Linear(in_channels, num_classes)
         self.aux_weight = float(aux_weight)
-        self.cls_loss = MMPRETRAIN_MODELS.build(cls_loss)
-        self.dense_loss = MMPRETRAIN_MODELS.build(dense_loss)
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         feat = feats[-1]
@@ -139,7 +148,8 @@ class LightClsHead(LinearClsHead):
 
     def __init__(self, num_classes: int, in_channels: int,
                  cls_weight: float = 0.5, **kwargs):
-        super().__init__(num_classes, in_channels, **kwargs)
+        with _mmpretrain_scope():
+            super().__init__(num_classes, in_channels, **kwargs)
         # official: LayerNorm eps 1e-5 on the cls token, Linear head
         self.norm_cls = nn.LayerNorm(in_channels, eps=1e-5)
         self.head_cls = nn.Linear(in_channels, num_classes)
