@@ -108,7 +108,7 @@ def test_registration_is_in_mmengine_table_after_a_model_build():
 
     from mmuniformer import MODELS
     from mmuniformer.analysis import sdpa_flop_jit
-    MODELS.build(dict(type='UniFormer3D', arch=dict(
+    MODELS.build(dict(type='mmuniformer.UniFormer3D', arch=dict(
         depths=(1, 1, 1, 1), embed_dims=(8, 16, 32, 32), head_dim=8)))
     table = complexity_analysis._DEFAULT_SUPPORTED_FLOP_OPS
     assert table['aten::scaled_dot_product_attention'] is sdpa_flop_jit
