@@ -88,33 +88,61 @@ def make_coco(root, num_images=NUM_IMAGES, seed=0):
     return ann_file
 
 
-def _set_resize(pipeline):
+def _shrink_resizes(pipeline):
+    """Every resize of a pipeline (nested RandomChoice lists included) to
+    ``SCALE``; crops to at most that size."""
     for t in pipeline:
-        if t['type'] == 'Resize':
+        if isinstance(t, list):
+            _shrink_resizes(t)
+            continue
+        if 'transforms' in t:
+            _shrink_resizes(t['transforms'])
+        if t['type'] in ('Resize', 'RandomResize', 'RandomChoiceResize'):
+            t.pop('scales', None)
             t['scale'] = SCALE
+            if t['type'] == 'RandomChoiceResize':
+                t['scales'] = [SCALE]
+                t.pop('scale')
+            if t['type'] == 'RandomResize':
+                t['ratio_range'] = (0.8, 1.0)
+        elif t['type'] == 'RandomCrop':
+            t['crop_size'] = (48, 48)
     return pipeline
 
 
-def tiny_cpu_config(data_root, ann_file, work_dir, heldout=None):
-    """The shipped config, shrunk for a CPU smoke run; tested on
-    ``heldout = (data_root, ann_file)`` when given."""
-    cfg = Config.fromfile(CONFIG)
+def tiny_cpu_config(data_root, ann_file, work_dir, heldout=None,
+                    config=CONFIG):
+    """A shipped config (Mask R-CNN by default; Cascade and the light ones
+    too), shrunk for a CPU smoke run; tested on ``heldout = (data_root,
+    ann_file)`` when given."""
+    cfg = Config.fromfile(config)
     model = cfg.model
-    model.backbone.update(arch=TINY, head_dim=16, window_size=4,
-                          drop_path_rate=0.1, with_cp=(0, 0, 1, 0),
-                          init_cfg=None)
-    model.neck.update(in_channels=list(TINY['embed_dims']), out_channels=CH)
+    if 'Light' in model.backbone.type:  # the light XXS / XS as shipped
+        from mmuniformer.models import stage_channels
+        model.backbone.update(init_cfg=None)
+        dims = list(stage_channels(model.backbone.arch))
+    else:
+        model.backbone.update(arch=TINY, head_dim=16, window_size=4,
+                              drop_path_rate=0.1, with_cp=(0, 0, 1, 0),
+                              init_cfg=None)
+        dims = list(TINY['embed_dims'])
+    model.neck.update(in_channels=dims, out_channels=CH)
     model.rpn_head.update(in_channels=CH, feat_channels=CH)
     roi = model.roi_head
     roi.bbox_roi_extractor.out_channels = CH
     roi.mask_roi_extractor.out_channels = CH
-    roi.bbox_head.update(in_channels=CH, fc_out_channels=64,
-                         num_classes=len(CLASSES))
+    bbox_heads = roi.bbox_head if isinstance(roi.bbox_head, list) else \
+        [roi.bbox_head]  # Cascade: one per stage
+    for head in bbox_heads:
+        head.update(in_channels=CH, fc_out_channels=64,
+                    num_classes=len(CLASSES))
     roi.mask_head.update(in_channels=CH, conv_out_channels=CH,
                          num_classes=len(CLASSES))
     model.train_cfg.rpn.sampler.num = 64
     model.train_cfg.rpn_proposal.update(nms_pre=300, max_per_img=100)
-    model.train_cfg.rcnn.sampler.num = 64
+    rcnn = model.train_cfg.rcnn
+    for stage in rcnn if isinstance(rcnn, list) else [rcnn]:
+        stage.sampler.num = 64
     model.test_cfg.rpn.update(nms_pre=300, max_per_img=100)
     model.test_cfg.rcnn.max_per_img = 20
 
@@ -126,7 +154,7 @@ def tiny_cpu_config(data_root, ann_file, work_dir, heldout=None):
         loader.dataset.update(data_root=data_root, ann_file=ann_file,
                               data_prefix=dict(img='images/'),
                               metainfo=metainfo)
-        _set_resize(loader.dataset.pipeline)
+        _shrink_resizes(loader.dataset.pipeline)
     if heldout is not None:
         data_root, ann_file = heldout
         cfg.test_dataloader.dataset.update(data_root=data_root,

@@ -73,11 +73,12 @@ def split_annotations(data_root, out_dir):
     return paths
 
 
-def tiny_cpu_config(data_root, work_dir, anns=None):
-    """The shipped config, shrunk for a CPU smoke run: tiny UniFormer, a
-    narrow head, ground-truth boxes at test time, batch 2, no workers, no
-    AMP, the official schedulers compressed to ``EPOCHS``."""
-    cfg = Config.fromfile(CONFIG)
+def tiny_cpu_config(data_root, work_dir, anns=None, config=CONFIG):
+    """A shipped config (S 256x192 by default), shrunk for a CPU smoke run:
+    tiny UniFormer, a narrow head, ground-truth boxes at test time, batch
+    2, no workers, no AMP, the official schedulers compressed to
+    ``EPOCHS``."""
+    cfg = Config.fromfile(config)
     model = cfg.model
     model.backbone.update(arch=TINY, head_dim=16, drop_path_rate=0.1,
                           init_cfg=None)

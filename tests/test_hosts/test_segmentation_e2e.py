@@ -98,11 +98,16 @@ def tiny_cpu_config(config, data_root, work_dir):
     official schedulers compressed to ``MAX_ITERS``."""
     cfg = Config.fromfile(config)
     bn = dict(type='BN', requires_grad=True)
-    dims = list(TINY['embed_dims'])
     model = cfg.model
     model.data_preprocessor.size = CROP
-    model.backbone.update(arch=TINY, head_dim=16, window_size=WINDOW,
-                          drop_path_rate=0.1, init_cfg=None)
+    if 'Light' in model.backbone.type:  # the light XXS / XS as shipped
+        from mmuniformer.models import stage_channels
+        model.backbone.update(init_cfg=None)
+        dims = list(stage_channels(model.backbone.arch))
+    else:
+        dims = list(TINY['embed_dims'])
+        model.backbone.update(arch=TINY, head_dim=16, window_size=WINDOW,
+                              drop_path_rate=0.1, init_cfg=None)
     if model.get('neck') is not None:  # Semantic FPN
         model.neck.update(in_channels=dims, out_channels=CH)
         model.decode_head.update(in_channels=[CH] * 4, channels=CH // 2,
