@@ -11,9 +11,7 @@ import difflib
 import hashlib
 import os
 import os.path as osp
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Optional, Tuple
 
 import pytest
 
@@ -24,24 +22,12 @@ importorskip('gdown')
 from loopback_server import LoopbackServer  # noqa: E402
 
 from mmuniformer.checkpoint import download  # noqa: E402
+# the real entry type, with made-up names and loopback URLs
+from mmuniformer.checkpoint.weights import WeightsEntry as Entry  # noqa: E402
 
 BODY = os.urandom(3000) + b'end'
 SHA = hashlib.sha256(BODY).hexdigest()
 HUB_PATH = '/Sense-X/uniformer_video/resolve/main/fake_k400.pth'
-
-
-@dataclass(frozen=True)
-class Entry:  # the agreed WeightsEntry fields
-    name: str
-    filename: str
-    family: str
-    arch: str
-    head_dim: int
-    label_order: Optional[str]
-    urls: Tuple[str, ...]
-    config: Optional[str] = None
-    size: Optional[int] = None
-    sha256: Optional[str] = None
 
 
 def make_table(*entries):
