@@ -25,8 +25,23 @@ importorskip('mmseg')
 from test_hosts.test_segmentation_e2e import (make_ade20k,  # noqa: E402
                                               tiny_cpu_config)
 
-SEG = sorted(glob.glob(osp.join(REPO, 'configs', 'segmentation', 'uniformer',
-                                '*.py')))
+def _configs(task):
+    return sorted(glob.glob(osp.join(REPO, 'configs', task, 'uniformer',
+                                     '*.py')))
+
+
+def _one_iteration(cfg, name, scope=None):
+    """Train ``cfg`` for its one iteration (in ``scope`` when given)."""
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+    cfg.visualizer.name = f'smoke_{name}'
+    with DefaultScope.overwrite_default_scope(scope):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    assert runner.iter == 1
+
+
+SEG = _configs('segmentation')
 TEST_VARIANT = re.compile(r'_(g|h32|w32)\.py$')
 SEG_TRAIN = [osp.basename(p) for p in SEG if not TEST_VARIANT.search(p)]
 SEG_TEST = [osp.basename(p) for p in SEG if TEST_VARIANT.search(p)]
@@ -54,12 +69,9 @@ def _cfg(name, data, tmp_path):
 @pytest.mark.parametrize('name', SEG_TRAIN)
 def test_seg_training_config_one_iteration(name, ade_data, tmp_path,
                                            one_thread):
-    from mmengine.runner import Runner
     cfg = _cfg(name, ade_data, tmp_path)
     cfg.train_cfg.max_iters = 1
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.iter == 1
+    _one_iteration(cfg, name)
 
 
 @pytest.mark.parametrize('name', SEG_TEST)
@@ -74,8 +86,7 @@ def test_seg_test_variant_runs_its_test_loop(name, ade_data, tmp_path,
 
 
 # -- detection: every shipped config trains one iteration -------------------
-DET = sorted(osp.basename(p) for p in glob.glob(
-    osp.join(REPO, 'configs', 'detection', 'uniformer', '*.py')))
+DET = [osp.basename(p) for p in _configs('detection')]
 
 
 @pytest.fixture(scope='module')
@@ -92,22 +103,17 @@ def test_every_det_config_is_run():
 
 @pytest.mark.parametrize('name', DET)
 def test_det_config_one_iteration(name, coco_data, tmp_path, one_thread):
-    from mmengine.runner import Runner
     from test_hosts.test_detection_e2e import tiny_cpu_config as det_config
     root, ann = coco_data
     cfg = det_config(root, ann, str(tmp_path), config=osp.join(
         REPO, 'configs', 'detection', 'uniformer', name))
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=1,
                          val_interval=2)
-    cfg.visualizer.name = f'det_smoke_{name}'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.iter == 1
+    _one_iteration(cfg, name)
 
 
 # -- pose: every shipped config trains one iteration ------------------------
-POSE = sorted(osp.basename(p) for p in glob.glob(
-    osp.join(REPO, 'configs', 'pose', 'uniformer', '*.py')))
+POSE = [osp.basename(p) for p in _configs('pose')]
 
 
 def test_every_pose_config_is_run():
@@ -117,7 +123,6 @@ def test_every_pose_config_is_run():
 @pytest.mark.parametrize('name', POSE)
 def test_pose_config_one_iteration(name, shared_data, tmp_path, one_thread):
     importorskip('mmpose')
-    from mmengine.runner import Runner
     from test_hosts.test_pose_e2e import ANN
     from test_hosts.test_pose_e2e import tiny_cpu_config as pose_config
     root = osp.join(shared_data, 'coco_pose')
@@ -126,15 +131,11 @@ def test_pose_config_one_iteration(name, shared_data, tmp_path, one_thread):
         REPO, 'configs', 'pose', 'uniformer', name))
     cfg.train_cfg = dict(by_epoch=False, max_iters=1, val_interval=2)
     cfg.param_scheduler = []
-    cfg.visualizer.name = f'pose_smoke_{name}'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.iter == 1
+    _one_iteration(cfg, name)
 
 
 # -- classification: every shipped config trains one iteration -------------
-CLS = sorted(osp.basename(p) for p in glob.glob(
-    osp.join(REPO, 'configs', 'classification', 'uniformer', '*.py')))
+CLS = [osp.basename(p) for p in _configs('classification')]
 CLS_TINY = dict(depths=(1, 1, 1, 1), embed_dims=(16, 32, 48, 64),
                 head_dim=16)
 
@@ -205,15 +206,9 @@ def test_every_cls_config_is_run():
 @pytest.mark.parametrize('name', CLS)
 def test_cls_config_one_iteration(name, imagefolder, tmp_path, one_thread):
     from mmengine.config import Config
-    from mmengine.registry import DefaultScope
-    from mmengine.runner import Runner
     root, labels, num_classes = imagefolder
     cfg = _shrink_cls(Config.fromfile(osp.join(
         REPO, 'configs', 'classification', 'uniformer', name)), root, labels,
         num_classes)
     cfg.work_dir = str(tmp_path)
-    cfg.visualizer.name = f'cls_smoke_{name}'
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-    assert runner.iter == 1
+    _one_iteration(cfg, name, scope='mmpretrain')
