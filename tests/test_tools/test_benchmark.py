@@ -151,3 +151,70 @@ def test_transforms_table_stock_vs_ours(shared_data):
     assert ours['cores_per_gpu'] == pytest.approx(
         8 / ours['clips_per_s_per_core'])
     assert rows[3]['outputs_identical'] is True
+
+
+def test_decoders_table_same_indices_and_named_differences(shared_data,
+                                                           monkeypatch):
+    """Every decoder reads the same sampled indices of the real clips; ours
+    is identical to decord there, a decoder that alters one frame is caught
+    at that position, and one that cannot run here is reported, not
+    fatal."""
+    real = benchmark.decoders()
+
+    def altered(path, inds):
+        frames = real['ours PyAVSeekDecode'](path, inds).copy()
+        frames[2] ^= 1  # one frame, one bit of every value
+        return frames
+
+    def missing(path, inds):
+        raise ModuleNotFoundError("No module named 'torchcodec'")
+
+    monkeypatch.setattr(benchmark, 'decoders', lambda: {
+        'decord (1 thread)': real['decord (1 thread)'],
+        'ours PyAVSeekDecode': real['ours PyAVSeekDecode'],
+        'MMAction2 PyAVDecode': real['MMAction2 PyAVDecode'],
+        'altered': altered, 'torchcodec exact': missing,
+        'floor: decode, no RGB': real['floor: decode, no RGB']
+    })
+    rows = benchmark.main(['--tables', 'decoders', '--families',
+                           'K400 test', '--pipeline-videos', '1',
+                           '--video-dir', osp.join(shared_data, 'video')])
+    by = {r['decoder']: r for r in rows}
+    assert [r['pattern'] for r in rows] == ['K400 test 4 x 16x4'] * 6
+    assert by['decord (1 thread)']['speedup'] == 1.0
+    assert by['ours PyAVSeekDecode']['differs'] == []
+    assert by['ours PyAVSeekDecode']['frames_per_video'] == 64
+    assert by['ours PyAVSeekDecode']['cpu_ms_per_video'] > 0
+    assert len(by['altered']['differs']) == 3  # each of the three clips
+    assert all('1 of 64 frames (positions [2])' in d
+               for d in by['altered']['differs'])
+    assert by['torchcodec exact']['error'].startswith('ModuleNotFoundError')
+    assert 'cpu_ms_per_video' not in by['torchcodec exact']
+    # the floor decodes (time counted) but keeps no frame to compare
+    floor = by['floor: decode, no RGB']
+    assert floor['cpu_ms_per_video'] > 0 and floor['differs'] == []
+
+
+def test_decoders_all_named_are_candidates():
+    """The table offers the decoders issue 19 asks to choose among."""
+    names = ' '.join(benchmark.decoders())
+    for want in ('decord (1 thread)', 'decord (auto threads)', 'PyAVDecode',
+                 'ours PyAVSeekDecode', '2 threads', 'torchcodec exact',
+                 'torchcodec approximate', 'floor'):
+        assert want in names
+
+
+def test_mim_test_table_times_each_video_from_the_test_log(shared_data):
+    """``mim test`` runs with the stock and the shipped test pipeline; the
+    per-video step and loading times come from the test loop's log lines
+    (the first video dropped: start-up)."""
+    rows = benchmark.main(['--tables', 'mimtest', '--families', 'K400',
+                           '--pipeline-videos', '1',
+                           '--video-dir', osp.join(shared_data, 'video')])
+    assert [r['impl'] for r in rows] == ['stock', 'ours']
+    for r in rows:
+        assert r['videos'] == 2  # three clips, the first dropped
+        assert 0 < r['data_s_per_video'] < r['s_per_video']
+    assert rows[0]['speedup'] == 1.0
+    assert rows[1]['data_speedup'] == pytest.approx(
+        rows[0]['data_s_per_video'] / rows[1]['data_s_per_video'])

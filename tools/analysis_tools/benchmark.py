@@ -45,6 +45,23 @@ Tables
     and cores per GPU = the GPU's training clips/s (``--gpu-result`` of a
     CUDA ``--tables video --modes train`` run, or ``--gpu-step-ms`` at the
     config's batch) / clips/s per core. Not in the default run.
+``decoders``
+    each candidate decoder (decord on 1 and on its automatic threads,
+    MMAction2's ``PyAVDecode``, ours on 1 and 2 FFmpeg threads, torchcodec's
+    exact and approximate seek when it is installed) on the real clips with
+    the frame patterns of the shipped families (K400 train and 4-view test,
+    SSv2 / light uniform), the same indices for all, alternating: CPU and
+    wall time per video, speed-up over decord, and which frames differ from
+    decord's. A last row decodes only what exact decoding cannot skip (the
+    sampled frames and the frames they reference, from the keyframe before
+    the first; no RGB conversion): the bound of any exact decoder that
+    decodes the same frames. Not in the default run.
+``mimtest``
+    ``mim test mmaction`` of the K400 (4 x 1 views) and SSv2 (1 x 3) configs
+    on the real clips with the test pipeline as stock and as shipped:
+    seconds per video of the test step and of its loading, from the test
+    loop's log, one loader process; the backbone cut to one block per
+    stage, so the loader is what differs. Not in the default run.
 ``matmul``
     the machine's fp32 (and bf16) matmul rate, the yardstick for model
     FLOP/s: ``torch.mm`` (the BLAS PyTorch calls, MKL in the wheels) and, on
@@ -84,6 +101,7 @@ import time
 import types
 from typing import Callable, Dict, List, Optional
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -774,6 +792,281 @@ def transform_markdown(rows: List[dict]) -> List[str]:
     return lines
 
 
+# ---------------------------------------------------------------- decoders
+# the frame patterns of the shipped families (MMAction2's samplers):
+# label -> sampler config; train samplers are drawn once per video (seeded)
+# and every decoder gets the same indices
+DECODE_PATTERNS = {
+    'K400 train 16x4': dict(type='SampleFrames', clip_len=16,
+                            frame_interval=4, num_clips=1),
+    'K400 test 4 x 16x4': dict(type='SampleFrames', clip_len=16,
+                               frame_interval=4, num_clips=4,
+                               test_mode=True),
+    'SSv2 u16': dict(type='UniformSample', clip_len=16, test_mode=True),
+    'light XS u32': dict(type='UniformSample', clip_len=32, test_mode=True),
+}
+
+
+def _decord(threads: int):
+    def read(path, inds):
+        import decord
+        return decord.VideoReader(path, num_threads=threads).get_batch(
+            list(inds)).asnumpy()
+    return read
+
+
+def _mmaction_pyav(path, inds):
+    """MMAction2's ``PyAVInit`` + ``PyAVDecode`` (accurate mode: decodes
+    from the first frame, frames numbered in output order)."""
+    from mmaction.datasets.transforms import PyAVDecode, PyAVInit
+    results = PyAVInit()(dict(filename=path))
+    results['frame_inds'] = np.asarray(inds)
+    return np.stack(PyAVDecode()(results)['imgs'])
+
+
+def _ours(threads: int):
+    def read(path, inds):
+        from mmuniformer.datasets.transforms.decode import SeekReader
+        reader = SeekReader(path, threads=threads)
+        try:
+            return np.stack(reader.get_frames(inds))
+        finally:
+            reader.close()
+    return read
+
+
+def _torchcodec(mode: str):
+    def read(path, inds):
+        from torchcodec.decoders import VideoDecoder
+        decoder = VideoDecoder(path, seek_mode=mode, num_ffmpeg_threads=1,
+                               dimension_order='NHWC')
+        return decoder.get_frames_at(indices=[int(i) for i in inds]
+                                     ).data.numpy()
+    return read
+
+
+def _reference_floor(path, inds):
+    """What exact decoding cannot avoid: ours without the RGB conversion.
+    From the keyframe at or before the first sampled frame to the last one,
+    the sampled frames and every frame that others reference (unsampled
+    non-reference frames dropped by FFmpeg's ``skip_frame=NONREF``). Returns
+    None (no frames kept, nothing to compare)."""
+    from mmuniformer.datasets.transforms.decode import SeekReader
+
+    class _NoRGB(SeekReader):
+        def _rgb(self, frame):
+            return None
+
+    reader = _NoRGB(path, threads=1)
+    try:
+        reader.get_frames(inds)
+    finally:
+        reader.close()
+    return None
+
+
+def decoders() -> Dict[str, Callable]:
+    """The candidate decoders: ``read(path, frame_inds) -> T x H x W x 3``
+    uint8 RGB. The first is the reference (today's stock decoder)."""
+    return {'decord (1 thread)': _decord(1),
+            'decord (auto threads)': _decord(0),
+            'MMAction2 PyAVDecode': _mmaction_pyav,
+            'ours PyAVSeekDecode': _ours(1),
+            'ours PyAVSeekDecode (2 threads)': _ours(2),
+            'torchcodec exact': _torchcodec('exact'),
+            'torchcodec approximate': _torchcodec('approximate'),
+            'floor: decode, no RGB': _reference_floor}
+
+
+def _frame_inds(sampler: dict, total: int, seed: int) -> np.ndarray:
+    from mmaction.registry import TRANSFORMS
+    np.random.seed(seed)
+    out = TRANSFORMS.build(copy.deepcopy(sampler))(
+        dict(total_frames=total, start_index=0))
+    return np.asarray(out['frame_inds']).reshape(-1)
+
+
+def decoder_rows(args) -> List[dict]:
+    """Each decoder on each real clip and frame pattern, alternating
+    decoder by decoder, video by video: CPU time (decoder threads count),
+    wall time, speed-up over decord 1 thread, and which frames differ from
+    decord's (a decoder that cannot run here gets its error)."""
+    import decord
+    from mmengine.registry import init_default_scope
+    import mmuniformer  # noqa: F401
+    torch.set_num_threads(1)
+    init_default_scope('mmaction')
+    clips = sorted(osp.join(args.video_dir, f)
+                   for f in os.listdir(args.video_dir)
+                   if f.endswith(('.mp4', '.avi')))
+    if not clips:
+        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    reads = decoders()
+    wanted = args.decoders
+    if wanted:
+        reads = {k: v for i, (k, v) in enumerate(reads.items())
+                 if i == 0 or any(w.lower() in k.lower() for w in wanted)}
+    rows = []
+    for label, sampler in DECODE_PATTERNS.items():
+        if args.families and not any(w.lower() in label.lower()
+                                     for w in args.families):
+            continue
+        totals = {c: len(decord.VideoReader(c, num_threads=1))
+                  for c in clips}
+        cpu = {k: 0. for k in reads}
+        wall = {k: 0. for k in reads}
+        errors, differ = {}, {k: [] for k in reads}
+        for round_ in range(args.pipeline_videos):
+            for clip in clips:
+                inds = _frame_inds(sampler, totals[clip], round_)
+                ref = None
+                for name, read in reads.items():
+                    if name in errors:
+                        continue
+                    c0, w0 = time.process_time(), time.perf_counter()
+                    try:
+                        frames = read(clip, inds)
+                    except Exception as e:  # noqa: B902 - reported
+                        errors[name] = f'{type(e).__name__}: {e}'[:200]
+                        continue
+                    cpu[name] += time.process_time() - c0
+                    wall[name] += time.perf_counter() - w0
+                    if frames is None:  # the floor: nothing to compare
+                        continue
+                    if ref is None:
+                        ref = frames
+                        continue
+                    same = frames.shape == ref.shape and \
+                        np.array_equal(frames, ref)
+                    if not same and round_ == 0:
+                        bad = [int(i) for i in range(min(len(frames),
+                                                        len(ref)))
+                               if not np.array_equal(frames[i], ref[i])]
+                        differ[name].append(
+                            f'{osp.basename(clip)}: {len(bad)} of '
+                            f'{len(inds)} frames (positions {bad[:4]})')
+        n = args.pipeline_videos * len(clips)
+        base = next(iter(reads))
+        for name in reads:
+            row = dict(table='decoders', pattern=label, decoder=name,
+                       videos=n, frames_per_video=len(inds),
+                       error=errors.get(name), differs=differ[name])
+            if name not in errors:
+                row.update(cpu_ms_per_video=cpu[name] / n * 1e3,
+                           wall_ms_per_video=wall[name] / n * 1e3,
+                           speedup=cpu[base] / cpu[name])
+            rows.append(row)
+        print('\n'.join(decoder_markdown(rows[-len(reads):])),
+              file=sys.stderr, flush=True)
+    return rows
+
+
+def decoder_markdown(rows: List[dict]) -> List[str]:
+    lines = ['', '| frames | decoder | ms CPU / video | ms wall / video | '
+             'speed-up (CPU) | frames vs decord |', '|---|---|---:|---:|'
+             '---:|---|']
+    for r in rows:
+        if r['error']:
+            lines.append(f'| {r["pattern"]} | {r["decoder"]} | | | | '
+                         f'not run: {r["error"]} |')
+            continue
+        same = '; '.join(r['differs']) if r['differs'] else 'identical'
+        if r['decoder'].startswith('floor'):
+            same = '(no frames kept)'
+        lines.append(f'| {r["pattern"]} ({r["frames_per_video"]}) | '
+                     f'{r["decoder"]} | {r["cpu_ms_per_video"]:.1f} | '
+                     f'{r["wall_ms_per_video"]:.1f} | {r["speedup"]:.2f}x '
+                     f'| {same} |')
+    return lines
+
+
+# --------------------------------------------------------------- mim test
+MIM_TEST_CONFIGS = {
+    'K400 S 16x4, 4 x 1 views': PIPELINE_FAMILIES[0][1],
+    'SSv2 S u16, 1 x 3 views': PIPELINE_FAMILIES[3][1],
+}
+_TEST_ITER = r'Epoch\(test\)\s*\[(\d+)/(\d+)\].*?time: ([\d.]+)\s+' \
+    r'data_time: ([\d.]+)'
+
+
+def mim_test_rows(args) -> List[dict]:
+    """``mim test mmaction CONFIG`` on the real clips, with the config's
+    test pipeline as stock (decord) and as shipped (ours): seconds per video
+    of the whole test step (``time``) and of loading it (``data_time``),
+    from the test loop's log (one line per video, one loader process, the
+    median after the first video). The backbone is cut to one block per
+    stage so that the loader, not this CPU's model step, is what differs
+    (on a GPU the model step is milliseconds)."""
+    import re
+    import subprocess
+
+    import mmuniformer  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmaction.registry import MODELS
+    clips = sorted(f for f in os.listdir(args.video_dir)
+                   if f.endswith(('.mp4', '.avi')))
+    tmp = tempfile.mkdtemp()
+    ann = osp.join(tmp, 'test.txt')
+    with open(ann, 'w') as f:
+        for i in range(max(args.pipeline_videos, 1) * len(clips)):
+            f.write(f'{clips[i % len(clips)]} 0\n')
+    rows = []
+    for label, rel in MIM_TEST_CONFIGS.items():
+        if args.families and not any(w.lower() in label.lower()
+                                     for w in args.families):
+            continue
+        base = Config.fromfile(osp.join(REPO, rel))
+        base.model.backbone.update(arch=_arch('small', [1, 1, 1, 1]),
+                                   init_cfg=None)
+        base.test_dataloader.update(num_workers=0, persistent_workers=False)
+        base.test_dataloader.dataset.update(
+            ann_file=ann, data_prefix=dict(video=args.video_dir))
+        base.default_hooks.logger.interval = 1
+        init_default_scope('mmaction')
+        ckpt = osp.join(tmp, 'tiny.pth')
+        torch.save(dict(state_dict=MODELS.build(base.model).state_dict()),
+                   ckpt)
+        per = {}
+        for impl, convert in (('stock', stock_pipeline),
+                              ('ours', fast_pipeline)):
+            cfg = copy.deepcopy(base)
+            pipeline = cfg.test_dataloader.dataset.pipeline
+            cfg.test_dataloader.dataset.pipeline = convert(pipeline)
+            path = osp.join(tmp, f'{impl}.py')
+            cfg.dump(path)
+            out = subprocess.run(
+                ['mim', 'test', 'mmaction', path, '--checkpoint', ckpt,
+                 '--work-dir', osp.join(tmp, impl)], capture_output=True,
+                text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+            log = out.stdout + out.stderr
+            steps = [(float(m[2]), float(m[3]))
+                     for m in re.findall(_TEST_ITER, log)][1:]
+            if out.returncode or not steps:
+                raise RuntimeError(f'mim test ({impl}, {rel}) failed:\n'
+                                   f'{log[-3000:]}')
+            per[impl] = (statistics.median(s[0] for s in steps),
+                         statistics.median(s[1] for s in steps), len(steps))
+        for impl, (step, data, n) in per.items():
+            rows.append(dict(table='mimtest', pipeline=label, impl=impl,
+                             config=rel, videos=n, s_per_video=step,
+                             data_s_per_video=data,
+                             speedup=per['stock'][0] / step,
+                             data_speedup=per['stock'][1] / data))
+    return rows
+
+
+def mim_test_markdown(rows: List[dict]) -> List[str]:
+    lines = ['', '| mim test | impl | s / video | loading s / video | '
+             'speed-up (videos/s) | loading speed-up |',
+             '|---|---|---:|---:|---:|---:|']
+    for r in rows:
+        lines.append(f'| {r["pipeline"]} | {r["impl"]} | '
+                     f'{r["s_per_video"]:.3f} | {r["data_s_per_video"]:.3f} '
+                     f'| {r["speedup"]:.2f}x | {r["data_speedup"]:.2f}x |')
+    return lines
+
+
 def device_name(device: str) -> str:
     if device.startswith('cuda'):
         return torch.cuda.get_device_name(device)
@@ -832,6 +1125,12 @@ def markdown(rows: List[dict], matmul: dict, peak: Optional[float]) -> str:
     trows = [r for r in rows if r['table'] == 'transforms']
     if trows:
         lines += transform_markdown(trows)
+    drows = [r for r in rows if r['table'] == 'decoders']
+    if drows:
+        lines += decoder_markdown(drows)
+    mrows = [r for r in rows if r['table'] == 'mimtest']
+    if mrows:
+        lines += mim_test_markdown(mrows)
     if matmul:
         lines += ['', 'matmul rate: ' + ', '.join(
             f'{k} {v:.0f} GFLOP/s' for k, v in matmul.items())]
@@ -844,7 +1143,7 @@ def parse_args(argv=None):
     parser.add_argument('--tables', nargs='+',
                         default=['matmul', 'video', 'dense', 'pipeline'],
                         choices=['matmul', 'video', 'dense', 'pipeline',
-                                 'transforms'])
+                                 'transforms', 'decoders', 'mimtest'])
     parser.add_argument('--full', action='store_true',
                         help='the whole matrix (S/B, 8/16/32 frames, both '
                         'dense sizes, infer/train, fp32/bf16)')
@@ -885,6 +1184,9 @@ def parse_args(argv=None):
     parser.add_argument('--families', nargs='+',
                         help='pipeline families to run (substrings of the '
                         'labels, e.g. K400 SSv2; default: all)')
+    parser.add_argument('--decoders', nargs='+',
+                        help='decoders table: substrings of the decoder '
+                        'names to run (decord 1 thread always runs)')
     parser.add_argument('--splits', nargs='+', default=['train', 'test'],
                         choices=['train', 'test'])
     parser.add_argument('--gpu-step-ms', type=float,
@@ -932,6 +1234,10 @@ def main(argv=None):
         rows += pipeline_rows(args)
     if 'transforms' in args.tables:
         rows += transform_rows(args)
+    if 'decoders' in args.tables:
+        rows += decoder_rows(args)
+    if 'mimtest' in args.tables:
+        rows += mim_test_rows(args)
     peak = bf16_peak(args.device, args.peak_tflops)
     header = (f'device {device_name(args.device)}, torch '
               f'{torch.__version__}, threads {torch.get_num_threads()}, '

@@ -55,7 +55,7 @@ def check_labels(dataset, num_classes: int, key: str,
     ``[0, num_classes)`` in a built data set.
 
     Args:
-        dataset: an mmengine ``BaseDataset`` (``get_data_info``: its
+        dataset (BaseDataset): an mmengine data set (``get_data_info``: its
             ``data_list`` is emptied when the samples are serialised).
         num_classes (int): the head's class count.
         key (str): its config key, named in the fix.

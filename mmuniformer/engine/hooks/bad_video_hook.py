@@ -177,9 +177,10 @@ class BadVideoHook(Hook):
     """Name or skip unreadable videos (see the module docstring).
 
     Args:
-        skip: skip unreadable training videos instead of stopping.
-        max_bad_fraction: stop when more than this fraction of the training
-            set was skipped in an epoch.
+        skip (bool): skip unreadable training videos instead of stopping.
+            Defaults to False.
+        max_bad_fraction (float): stop when more than this fraction of the
+            training set was skipped in an epoch. Defaults to 0.01.
     """
     priority = 'VERY_HIGH'
 
