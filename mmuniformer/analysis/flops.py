@@ -29,7 +29,7 @@ Two things mmengine's ``FlopAnalyzer`` (the counter behind every host's
 import math
 import warnings
 from collections import Counter, OrderedDict
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -215,8 +215,8 @@ class _FlopMode(TorchFunctionMode):
 
 
 class FlopCount(dict):
-    """``total``, ``by_module`` (every module name, '' = the root) and
-    ``by_operator``."""
+    """``total``, ``by_module`` (every module name, '' = the root),
+    ``by_operator`` and, from :func:`trace_flops`, ``unsupported``."""
 
     @property
     def total(self) -> int:
@@ -283,3 +283,114 @@ def count_flops(model: nn.Module, inputs: tuple,
         by_module[name] = mode.by_module.get(name, 0)
     return FlopCount(total=by_module[''], by_module=by_module,
                      by_operator=dict(mode.by_operator))
+
+
+# ------------------------------------------------------------------------
+# counting with mmengine's jit FlopAnalyzer, and a model's report
+# ------------------------------------------------------------------------
+def trace_flops(model: nn.Module, inputs: tuple) -> FlopCount:
+    """FLOPs of ``model(*inputs)`` with mmengine's jit ``FlopAnalyzer`` on
+    the real inputs (the SDPA handle registered; its warnings off).
+
+    Args:
+        model (nn.Module): the module to count, in the mode to count.
+        inputs (tuple): example inputs.
+
+    Returns:
+        FlopCount: ``total``, ``by_module``, ``by_operator`` and
+        ``unsupported`` (op -> count of calls that were not counted).
+    """
+    from mmengine.analysis import FlopAnalyzer
+    register_flop_handles()
+    with torch.no_grad():
+        analyzer = FlopAnalyzer(model, inputs)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        analyzer.tracer_warnings('none')
+        return FlopCount(total=analyzer.total(),
+                         by_module=analyzer.by_module(),
+                         by_operator=dict(analyzer.by_operator()),
+                         unsupported=dict(analyzer.unsupported_ops()))
+
+
+def count_params(module: nn.Module) -> int:
+    """Number of parameter elements of ``module``.
+
+    Args:
+        module (nn.Module): the module.
+    """
+    return sum(p.numel() for p in module.parameters())
+
+
+# modules of a bare classifier (``UniFormerImageClassifier``) that are not
+# its backbone
+HEAD_MODULES = ('head', 'aux_head', 'norm_cls', 'head_cls')
+
+
+def _backbone_parts(model: nn.Module) -> Tuple[List[str], int]:
+    """(names of the backbone's modules, or of a bare classifier's heads;
+    the backbone's parameter count)."""
+    if isinstance(getattr(model, 'backbone', None), nn.Module):
+        return ['model.backbone'], count_params(model.backbone)
+    names = [n for n in HEAD_MODULES
+             if isinstance(getattr(model, n, None), nn.Module)]
+    return ([f'model.{n}' for n in names],
+            count_params(model) - sum(count_params(getattr(model, n))
+                                      for n in names))
+
+
+def _roi_extractor_stub(self, feats, rois, roi_scale_factor=None):
+    """An mmdet RoI extractor's output shape: its RoIAlign is an mmcv C++
+    op (not counted by the fvcore convention either) that fake tensors
+    cannot run."""
+    return feats[0].new_zeros(rois.size(0), self.out_channels,
+                              *self.roi_layers[0].output_size)
+
+
+def _stubs() -> Dict[type, Any]:
+    try:
+        from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
+    except ImportError:
+        return {}
+    return {BaseRoIExtractor: _roi_extractor_stub}
+
+
+def measure(wrapper: nn.Module, inputs: tuple,
+            trace: bool = False) -> Dict[str, Any]:
+    """FLOPs and parameters of ``wrapper(*inputs)``, whole and backbone.
+
+    ``wrapper`` is one of :mod:`mmuniformer.analysis.models`' forwards:
+    ``wrapper.model`` is the counted model, whose ``backbone`` submodule
+    (for a bare classifier: everything but :data:`HEAD_MODULES`) gives the
+    backbone figures. The wrapper is put in eval mode with the fast CPU
+    kernels off (the plain modules are what both counters count).
+
+    Args:
+        wrapper (nn.Module): the forward to count.
+        inputs (tuple): its inputs.
+        trace (bool): count with :func:`trace_flops` on the real inputs
+            instead of :func:`count_flops` on fake tensors (same figures,
+            much slower on large inputs). Defaults to False.
+
+    Returns:
+        dict: ``flops``, ``backbone_flops``, ``params``,
+        ``backbone_params``, ``by_operator`` and ``unsupported``
+        (empty on fake tensors).
+    """
+    from mmuniformer.models.layers.cpu_kernels import set_cpu_kernels
+    wrapper.eval()
+    set_cpu_kernels(wrapper, False)
+    model = wrapper.model
+    parts, backbone_params = _backbone_parts(model)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        result = trace_flops(wrapper, inputs) if trace else \
+            count_flops(wrapper, inputs, _stubs())
+    by_module = result['by_module']
+    parts_flops = sum(by_module.get(name, 0) for name in parts)
+    backbone_flops = parts_flops if parts == ['model.backbone'] else \
+        result.total - parts_flops
+    return dict(flops=result.total, backbone_flops=backbone_flops,
+                params=count_params(model), backbone_params=backbone_params,
+                by_operator=result['by_operator'],
+                unsupported=result.get('unsupported', {}))

@@ -4,6 +4,8 @@
 * :mod:`.convert`: containers, family detection and conversion;
 * :mod:`.adapter`: loading into a model, all or nothing (partial only when
   asked for);
+* :mod:`.report`: the image demo's load into a host model built without
+  weights, reporting what it filled (never backbone-only unless asked);
 * :mod:`.weights`: the table of released checkpoints (names, URLs, family,
   arch, head_dim, label order); :mod:`.pretrained` turns it into the
   missing-file message.
@@ -14,9 +16,15 @@ from .adapter import (CheckpointMismatchError, adapt_state_dict, check_fill,
 from .convert import convert_checkpoint, detect_family
 from .reader import (UnreadableCheckpointError, checkpoint_unreadable,
                      load_checkpoint_file, read_checkpoint)
+from .report import (BackboneOnlyError, checkpoint_dataset_meta,
+                     class_count_hint, load_with_report,
+                     quiet_host_weight_messages)
 from .weights import WEIGHTS, WeightsEntry, get_weights
 
-__all__ = ['CheckpointMismatchError', 'UnreadableCheckpointError',
+__all__ = ['BackboneOnlyError', 'CheckpointMismatchError',
+           'UnreadableCheckpointError', 'checkpoint_dataset_meta',
+           'class_count_hint', 'load_with_report',
+           'quiet_host_weight_messages',
            'WEIGHTS', 'WeightsEntry', 'adapt_state_dict', 'check_fill',
            'checkpoint_unreadable', 'convert_checkpoint', 'detect_family',
            'get_weights', 'guard_state_dict_loading', 'load_as_mm_checkpoint',

@@ -398,11 +398,12 @@ def test_image_head_adds_only_the_linear():
 def test_image_large_params():
     """L: the head is not traced (its 12.6G is disputed, see the README);
     params + the token-labeling aux head = the official 100.10 M."""
+    from mmuniformer.analysis import count_params
     from mmuniformer.models import UniFormerImageClassifier
     model = UniFormerImageClassifier('large')
     aux_head = 640 * 1000 + 1000
-    assert _rel(tool.count_params(model) + aux_head, 100.10e6) < 0.005
-    assert tool.count_params(model) / 1e6 == pytest.approx(
+    assert _rel(count_params(model) + aux_head, 100.10e6) < 0.005
+    assert count_params(model) / 1e6 == pytest.approx(
         DOC_ROWS['image:large']['total_params_m'], abs=0.006)
 
 

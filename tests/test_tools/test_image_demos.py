@@ -270,28 +270,56 @@ def test_pose_demo_json_boxes_official_checkpoint(tmp_path, coco_pose,
                    '--bboxes', ann_file])
 
 
-def test_pose_demo_imagenet_backbone_checkpoint(tmp_path, coco_pose,
-                                                capsys):
-    """An official ImageNet file fills the backbone only (warned), and its
-    official name implies head_dim 64, which the tiny config lacks
-    (warned: the file records no head_dim)."""
+def _imagenet_backbone_run(tmp_path, coco_pose):
+    """An official ImageNet file (the official key list, 1/1/2/1 blocks at
+    the official widths) and the tiny pose config widened to them, head_dim
+    still 16: the demo's argv."""
     from official_layout import official_checkpoint
-
-    # the official key list (shared), 1/1/2/1 blocks at the official widths;
-    # the tiny config widened to them, head_dim still 16
     ckpt = tmp_path / 'uniformer_small_in1k.pth'
     torch.save(official_checkpoint('image_small_in1k', depths=(1, 1, 2, 1)),
                ckpt)
     image = osp.join(coco_pose, IMAGE)
     out_dir = str(tmp_path / 'out')
+    return str(ckpt), image, out_dir, [
+        'pose', image, tiny_config(tmp_path, 'pose'), str(ckpt),
+        '--out-dir', out_dir, '--cfg-options',
+        'model.backbone.arch.embed_dims=(64,128,320,512)',
+        'model.head.in_channels=512']
+
+
+def test_pose_demo_imagenet_backbone_checkpoint(tmp_path, coco_pose,
+                                                capsys):
+    """An official ImageNet file fills the backbone only: an error that
+    names the file, what it covers and both ways out; nothing is written.
+    Its official name implies head_dim 64, which the tiny config lacks
+    (warned: the file records no head_dim)."""
+    ckpt, _, out_dir, argv = _imagenet_backbone_run(tmp_path, coco_pose)
+    with pytest.warns(UserWarning) as caught, \
+            pytest.raises(SystemExit) as err:
+        tool.main(argv)
+    messages = ' | '.join(str(w.message) for w in caught)
+    assert 'named like an official file with head_dim=64' in messages
+    text = str(err.value)
+    assert text.startswith('error: ') and ckpt in text
+    assert 'holds backbone weights only' in text
+    assert 'randomly initialised' in text and 'head' in text
+    assert 'checkpoint of the whole model' in text
+    assert '--allow-random-heads' in text
+    assert not any(line.startswith('pose ')
+                   for line in capsys.readouterr().out.splitlines())
+    assert not osp.exists(osp.join(out_dir, '000000000785_pose.jpg'))
+
+
+def test_pose_demo_imagenet_backbone_allow_random_heads(tmp_path, coco_pose,
+                                                        capsys):
+    """``--allow-random-heads``: the same file loads into the backbone,
+    with the warning that the rest is random, and the demo runs."""
+    _, image, out_dir, argv = _imagenet_backbone_run(tmp_path, coco_pose)
     with pytest.warns(UserWarning) as caught:
-        records, (match, ) = run_demo(capsys, [
-            'pose', image, tiny_config(tmp_path, 'pose'), str(ckpt),
-            '--out-dir', out_dir, '--cfg-options',
-            'model.backbone.arch.embed_dims=(64,128,320,512)',
-            'model.head.in_channels=512'])
+        records, (match, ) = run_demo(capsys, argv + ['--allow-random-heads'])
     messages = ' | '.join(str(w.message) for w in caught)
     assert 'holds backbone weights only' in messages
+    assert 'randomly initialised' in messages
     assert 'named like an official file with head_dim=64' in messages
     check_common(records[0], match, image, out_dir, 'pose')
 

@@ -251,17 +251,10 @@ def forward_gflops(model: nn.Module, x: torch.Tensor) -> float:
     (fused attention counted as its two matmuls, see get_flops.py)."""
     # traced (the port's forward has data-dependent checks that fake
     # tensors cannot run)
-    from mmengine.analysis import FlopAnalyzer
-
-    from mmuniformer.analysis import register_flop_handles
-    register_flop_handles()
+    from mmuniformer.analysis import trace_flops
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        analyzer = FlopAnalyzer(model, (x, ))
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        macs = analyzer.total()
+    macs = trace_flops(model, (x, )).total
     model.train(was_training)
     return 2 * macs / 1e9
 

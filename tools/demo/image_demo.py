@@ -39,10 +39,12 @@ head, or with the classes saved in an mm-format checkpoint.
 
 CHECKPOINT (and ``--det-checkpoint``) may be an mm-format checkpoint or an
 official UniFormer file (detection, segmentation, mmpose 0.x pose, or an
-ImageNet file: the whole classifier for cls, the backbone only otherwise):
-it is converted while loading (``mmuniformer.checkpoint.convert``). Without a
-checkpoint the model is randomly initialised and the predictions are
-meaningless (a warning says so): useful only to try a config.
+ImageNet file for cls), converted while loading
+(``mmuniformer.checkpoint.report.load_with_report``). A file that fills the
+backbone only (an ImageNet file for det / seg / pose) is an error: the
+neck and heads would be random. ``--allow-random-heads`` runs with them
+anyway, with a warning, as does a missing checkpoint (random weights,
+meaningless predictions): both only to try a config.
 
 Pose person boxes, in order of preference: ``--bboxes`` (the non-crowd
 annotations of the image, matched by file name, in a COCO-format json),
@@ -53,15 +55,13 @@ top-down models, so ``--bboxes`` runs ``mmpose.apis.inference_topdown``
 and draws with the inferencer's visualiser.
 """
 import argparse
-import contextlib
 import json
-import logging
 import os
 import os.path as osp
-import re
 import sys
 import tempfile
 import warnings
+from collections import Counter
 
 TASKS = ('det', 'seg', 'pose', 'cls')
 SCOPES = dict(det='mmdet', seg='mmseg', pose='mmpose', cls='mmpretrain')
@@ -96,6 +96,9 @@ def parse_args(argv=None):
         p.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
         p.add_argument('--cfg-options', nargs='+', action=DictAction,
                        help='override config settings, key=value')
+        p.add_argument('--allow-random-heads', action='store_true',
+                       help='run with a backbone-only checkpoint, the neck '
+                       '/ heads random (only to try a config)')
         parsers[task] = p
     parsers['det'].add_argument(
         '--score-thr', type=float, default=0.3,
@@ -166,124 +169,29 @@ def load_config(path, task, cfg_options=None):
     return cfg
 
 
-@contextlib.contextmanager
-def quiet_host_weight_messages():
-    """The hosts' inferencers are built without weights (we load them
-    afterwards, converting official files), so their "checkpoint is not
-    loaded" / "weights is None" messages would be wrong: drop those two,
-    whether they come as warnings or as mmengine log records."""
-    pattern = r'(Checkpoint is not loaded|weights is None)'
-
-    class _Drop(logging.Filter):
-        def filter(self, record):
-            msg = record.getMessage()
-            return not ('Checkpoint is not loaded' in msg
-                        or 'weights is None' in msg)
-
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    drop = _Drop()
-    logger.addFilter(drop)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message=pattern)
-            yield
-    finally:
-        logger.removeFilter(drop)
-
-
-def load_weights(model, checkpoint, what='CHECKPOINT'):
-    """Load ``checkpoint`` (mm-format or official) into ``model`` and say
-    how much of the model it covered. Returns the raw checkpoint (for its
-    meta) or None when there is none (random init, with a warning)."""
+def load_weights(model, checkpoint, args, what='CHECKPOINT'):
+    """Load ``checkpoint`` into ``model`` and print how much it filled
+    (``mmuniformer.checkpoint.load_with_report``); its errors exit.
+    Returns the checkpoint as read, or None when there is none (random
+    init, with a warning)."""
+    from mmuniformer.checkpoint import (BackboneOnlyError,
+                                        CheckpointMismatchError,
+                                        load_with_report)
     if checkpoint is None:
         warnings.warn(RANDOM_INIT_MSG.format(what=what), UserWarning,
                       stacklevel=2)
         return None
-    from mmuniformer.checkpoint.adapter import CheckpointMismatchError
-    from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
-
     check_file(checkpoint, what.lower().replace('_', ' '))
-    quiet = logging.getLogger('mmuniformer.image_demo.load')
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False  # we report the mismatches below, compactly
     try:
-        # head_dim changes no shape: a value recorded in the checkpoint must
-        # match the config (error); one implied by a file name only warns
-        ckpt, converted = load_as_mm_checkpoint(
-            model, checkpoint, strict=False, logger=quiet, name_guess='warn')
+        ckpt, summary = load_with_report(model, checkpoint,
+                                         args.allow_random_heads)
+    except BackboneOnlyError as err:
+        fail(f'{err} To try the config with random heads anyway, pass '
+             '--allow-random-heads.')
     except CheckpointMismatchError as err:
         fail(str(err))
-    state = converted['state_dict']
-    family = converted['meta']['uniformer']['family']
-    own = model.state_dict()
-    loaded = [k for k in own if k in state and state[k].shape == own[k].shape]
-    wrong_shape = [k for k in own if k in state and k not in loaded]
-    if not loaded:
-        fail(f'{checkpoint} ({family} checkpoint) has no weight for this '
-             'model: wrong checkpoint for the config?')
-    print(f'loaded {len(loaded)}/{len(own)} tensors from {checkpoint} '
-          f'({family} checkpoint)')
-    if wrong_shape:
-        shapes = '; '.join(f'{k} {tuple(state[k].shape)} vs '
-                           f'{tuple(own[k].shape)}' for k in wrong_shape)
-        hint = class_count_hint(wrong_shape, state)
-        warnings.warn(f'{len(wrong_shape)} tensors of {checkpoint} do not '
-                      f'fit the model and were skipped (checkpoint vs model '
-                      f'shape): {shapes}.{hint}')
-    if not any(not k.startswith('backbone.') for k in loaded):
-        warnings.warn(f'{checkpoint} holds backbone weights only: the '
-                      'neck / heads are randomly initialised')
+    print(summary)
     return ckpt
-
-
-# Output layers whose first dimension is the class (or keypoint) count, with
-# the config key that sets it and the rows per class (fc_cls: + background)
-CLASS_LAYERS = (
-    ('roi_head.bbox_head', 'fc_cls.weight', 'num_classes', 1),
-    ('roi_head.mask_head', 'conv_logits.weight', 'num_classes', 0),
-    ('decode_head', 'conv_seg.weight', 'num_classes', 0),
-    ('auxiliary_head', 'conv_seg.weight', 'num_classes', 0),
-    ('head', 'final_layer.weight', 'out_channels', 0),
-)
-
-
-def class_count_hint(wrong_shape, state):
-    """When the skipped tensors are class layers, the config keys to set
-    (e.g. ``model.roi_head.bbox_head.num_classes=3``); else ''."""
-    settings = {}
-    for key in wrong_shape:
-        for module, leaf, option, extra in CLASS_LAYERS:
-            match = re.match(rf'^{re.escape(module)}(\.\d+)?\.'
-                             rf'{re.escape(leaf)}$', key)
-            if match:
-                index = match.group(1) or ''  # Cascade: bbox_head.0 ...
-                count = int(state[key].shape[0]) - extra
-                settings[f'model.{module}{index}.{option}'] = count
-    if not settings:
-        return ''
-    counts = sorted(set(settings.values()))
-    return (f' The checkpoint was trained with '
-            f'{"/".join(map(str, counts))} classes (or keypoints) and the '
-            'config has another count; set it: --cfg-options ' +
-            ' '.join(f'{k}={v}' for k, v in settings.items()) +
-            ' (or edit the config).')
-
-
-def checkpoint_dataset_meta(ckpt):
-    """``dataset_meta`` saved by an mm-format checkpoint (keys lowercased),
-    or the mmcv 0.x ``CLASSES`` / ``PALETTE``; None when absent."""
-    meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
-    if not isinstance(meta, dict):
-        return None
-    if isinstance(meta.get('dataset_meta'), dict):
-        return {k.lower(): v for k, v in meta['dataset_meta'].items()}
-    if meta.get('CLASSES'):
-        out = dict(classes=list(meta['CLASSES']))
-        if meta.get('PALETTE'):
-            out['palette'] = [list(c) for c in meta['PALETTE']]
-        return out
-    return None
 
 
 def config_dataset_meta(cfg, scope):
@@ -295,17 +203,24 @@ def config_dataset_meta(cfg, scope):
     return dict(DATASETS.build(dataset_cfg).metainfo)
 
 
-def output_paths(out_dir, image, task):
-    stem = osp.splitext(osp.basename(image))[0]
-    base = osp.join(out_dir, f'{stem}_{task}')
-    return base + '.jpg', base + '.json'
-
-
-def write_outputs(vis_rgb, record, vis_path, json_path):
+def each_image(args, images, task, predict):
+    """``predict(image, base) -> (RGB visualisation, record, summary)`` on
+    every image; writes ``<base>.jpg`` and ``<base>.json`` (``base``:
+    ``<out-dir>/<stem>_<task>``) and prints the summary line. Returns the
+    records."""
     import mmcv
-    mmcv.imwrite(vis_rgb[..., ::-1], vis_path)  # host visualisations: RGB
-    with open(json_path, 'w') as f:
-        json.dump(record, f, indent=1)
+    records = []
+    for image in images:
+        stem = osp.splitext(osp.basename(image))[0]
+        base = osp.join(args.out_dir, f'{stem}_{task}')
+        vis, fields, summary = predict(image, base)
+        record = dict(image=image, task=task, **fields, vis=base + '.jpg')
+        mmcv.imwrite(vis[..., ::-1], record['vis'])  # host drawings: RGB
+        with open(base + '.json', 'w') as f:
+            json.dump(record, f, indent=1)
+        print(f'{task} {osp.basename(image)}: {summary} -> {record["vis"]}')
+        records.append(record)
+    return records
 
 
 def _round(values, ndigits=2):
@@ -320,10 +235,12 @@ def _unwrap(value):
 # -- det ---------------------------------------------------------------------
 def run_det(args, cfg, images):
     from mmdet.apis import DetInferencer
+    from mmuniformer.checkpoint import (checkpoint_dataset_meta,
+                                        quiet_host_weight_messages)
     with quiet_host_weight_messages():
         inferencer = DetInferencer(cfg, None, device=args.device,
                                    show_progress=False)
-    ckpt = load_weights(inferencer.model, args.checkpoint)
+    ckpt = load_weights(inferencer.model, args.checkpoint, args)
     meta = checkpoint_dataset_meta(ckpt)
     if meta and meta.get('classes'):
         dataset_meta = inferencer.model.dataset_meta
@@ -335,32 +252,23 @@ def run_det(args, cfg, images):
         inferencer.visualizer.dataset_meta = dataset_meta
     classes = inferencer.model.dataset_meta['classes']
 
-    records = []
-    for image in images:
+    def predict(image, base):
         out = inferencer(image, return_datasamples=True, return_vis=True,
                          no_save_vis=True, pred_score_thr=args.score_thr)
         pred = _unwrap(out['predictions']).pred_instances.cpu()
         keep = pred.scores >= args.score_thr
         labels = pred.labels[keep].tolist()
         names = [classes[i] if i < len(classes) else str(i) for i in labels]
-        counts = {}
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
-        vis_path, json_path = output_paths(args.out_dir, image, 'det')
+        listing = ', '.join(f'{n} x{c}'
+                            for n, c in Counter(names).most_common())
         record = dict(
-            image=image, task='det', score_thr=args.score_thr,
-            num_boxes=len(labels), bboxes=_round(pred.bboxes[keep].numpy()),
+            score_thr=args.score_thr, num_boxes=len(labels),
+            bboxes=_round(pred.bboxes[keep].numpy()),
             scores=[round(float(s), 4) for s in pred.scores[keep]],
-            labels=labels, classes=names,
-            has_masks='masks' in pred, vis=vis_path)
-        write_outputs(_unwrap(out['visualization']), record, vis_path,
-                      json_path)
-        listing = ', '.join(f'{n} x{c}' for n, c in sorted(
-            counts.items(), key=lambda kv: -kv[1]))
-        print(f'det {osp.basename(image)}: {len(labels)} boxes >= '
-              f'{args.score_thr:.2f} [{listing}] -> {vis_path}')
-        records.append(record)
-    return records
+            labels=labels, classes=names, has_masks='masks' in pred)
+        return _unwrap(out['visualization']), record, (
+            f'{len(labels)} boxes >= {args.score_thr:.2f} [{listing}]')
+    return each_image(args, images, 'det', predict)
 
 
 # -- seg ---------------------------------------------------------------------
@@ -368,11 +276,13 @@ def run_seg(args, cfg, images):
     import mmcv
     import numpy as np
     from mmseg.apis import MMSegInferencer
+    from mmuniformer.checkpoint import (checkpoint_dataset_meta,
+                                        quiet_host_weight_messages)
     meta = config_dataset_meta(cfg, 'mmseg')
     with quiet_host_weight_messages():
         inferencer = MMSegInferencer(cfg, None, device=args.device)
     inferencer.show_progress = False
-    ckpt = load_weights(inferencer.model, args.checkpoint)
+    ckpt = load_weights(inferencer.model, args.checkpoint, args)
     meta.update(checkpoint_dataset_meta(ckpt) or {})
     classes, palette = meta.get('classes'), meta.get('palette')
     num_classes = inferencer.model.decode_head.num_classes
@@ -384,34 +294,27 @@ def run_seg(args, cfg, images):
     # the inferencer's visualize() takes them from model.dataset_meta
     inferencer.model.dataset_meta = dict(classes=classes, palette=palette)
 
-    records = []
-    for image in images:
+    def predict(image, base):
         out = inferencer(image, return_vis=True, opacity=args.opacity)
         mask = _unwrap(out['predictions'])
-        if isinstance(mask, dict):
-            mask = mask['sem_seg']
-        mask = np.asarray(mask)
+        mask = np.asarray(mask['sem_seg'] if isinstance(mask, dict) else
+                          mask)
         ids, counts = np.unique(mask, return_counts=True)
-        order = np.argsort(-counts)
         present = [dict(label=int(ids[i]), name=classes[int(ids[i])],
                         fraction=round(float(counts[i]) / mask.size, 4))
-                   for i in order]
-        vis_path, json_path = output_paths(args.out_dir, image, 'seg')
-        mask_path = osp.splitext(vis_path)[0] + '.png'
+                   for i in np.argsort(-counts)]
         mmcv.imwrite(mask.astype(np.uint8 if num_classes <= 256
-                                 else np.uint16), mask_path)
-        record = dict(image=image, task='seg', height=int(mask.shape[0]),
-                      width=int(mask.shape[1]), num_classes=len(present),
-                      classes=present, mask=mask_path, vis=vis_path)
-        write_outputs(_unwrap(out['visualization']), record, vis_path,
-                      json_path)
+                                 else np.uint16), base + '.png')
+        record = dict(height=int(mask.shape[0]), width=int(mask.shape[1]),
+                      num_classes=len(present), classes=present,
+                      mask=base + '.png')
         top = ', '.join(f'{c["name"]} {100 * c["fraction"]:.1f}%'
                         for c in present[:5])
         more = ', ...' if len(present) > 5 else ''
-        print(f'seg {osp.basename(image)}: {mask.shape[0]}x{mask.shape[1]} '
-              f'mask, {len(present)} classes [{top}{more}] -> {vis_path}')
-        records.append(record)
-    return records
+        return _unwrap(out['visualization']), record, (
+            f'{mask.shape[0]}x{mask.shape[1]} mask, {len(present)} classes '
+            f'[{top}{more}]')
+    return each_image(args, images, 'seg', predict)
 
 
 # -- pose --------------------------------------------------------------------
@@ -444,16 +347,16 @@ def run_pose(args, cfg, images):
     import numpy as np
     from mmpose.apis import MMPoseInferencer, inference_topdown
     from mmpose.structures import merge_data_samples
+    from mmuniformer.checkpoint import quiet_host_weight_messages
 
     if args.bboxes is not None and args.det_config is not None:
         fail('give either --bboxes or --det-config, not both')
-    if args.det_checkpoint is not None and args.det_config is None:
-        fail('--det-checkpoint needs --det-config')
+    for option in ('det_checkpoint', 'det_cfg_options'):
+        if getattr(args, option) and args.det_config is None:
+            fail(f'--{option.replace("_", "-")} needs --det-config')
     check_file(args.bboxes, 'box file')
     json_boxes = coco_person_boxes(args.bboxes) if args.bboxes else None
     det_model = 'whole_image'
-    if args.det_cfg_options and args.det_config is None:
-        fail('--det-cfg-options needs --det-config')
     if args.det_config is not None:
         # checked early and clearly; MMPoseInferencer takes a path only
         det_cfg = load_config(args.det_config, 'det', args.det_cfg_options)
@@ -467,26 +370,21 @@ def run_pose(args, cfg, images):
                                       det_model=det_model,
                                       det_cat_ids=args.det_cat_id)
     pose = inferencer.inferencer  # the Pose2DInferencer
-    load_weights(pose.model, args.checkpoint)
+    load_weights(pose.model, args.checkpoint, args)
     if pose.detector is not None:
-        load_weights(pose.detector.model, args.det_checkpoint,
+        load_weights(pose.detector.model, args.det_checkpoint, args,
                      what='DET_CHECKPOINT')
 
-    records = []
-    for image in images:
+    def predict(image, base):
         name = osp.basename(image)
         if json_boxes is not None:
-            source = 'json'
-            boxes = json_boxes.get(name)
-            if boxes is None:
-                warnings.warn(f'{name} is not in {args.bboxes}: whole image')
+            source, boxes = 'json', json_boxes.get(name)
+            if boxes is None or len(boxes) == 0:
+                why = 'is not in' if boxes is None else 'has no person box in'
+                warnings.warn(f'{name} {why} {args.bboxes}: whole image')
                 source = 'whole image'
-            elif len(boxes) == 0:
-                warnings.warn(f'{name} has no person box in {args.bboxes}: '
-                              'whole image')
-                source = 'whole image'
-            samples = inference_topdown(pose.model, image, boxes)
-            pred = merge_data_samples(samples)
+            pred = merge_data_samples(
+                inference_topdown(pose.model, image, boxes))
             vis = pose.visualize([image], [pred], return_vis=True,
                                  draw_bbox=True, kpt_thr=args.kpt_thr)[0]
         else:
@@ -506,36 +404,34 @@ def run_pose(args, cfg, images):
         if source == 'detector' and len(bboxes) == 1 and np.allclose(
                 bboxes[0], [0, 0, width, height]):
             source = 'whole image, no person detected'
-        vis_path, json_path = output_paths(args.out_dir, image, 'pose')
         record = dict(
-            image=image, task='pose', box_source=source,
-            num_persons=int(keypoints.shape[0]),
+            box_source=source, num_persons=int(keypoints.shape[0]),
             num_keypoints=int(keypoints.shape[1]), bboxes=_round(bboxes),
             keypoints=[_round(k) for k in keypoints],
-            keypoint_scores=_round(scores, 4), vis=vis_path)
-        write_outputs(vis, record, vis_path, json_path)
+            keypoint_scores=_round(scores, 4))
         mean = float(scores.mean()) if scores.size else 0.0
-        print(f'pose {name}: {keypoints.shape[0]} persons x '
-              f'{keypoints.shape[1]} keypoints (boxes: {source}, mean '
-              f'keypoint score {mean:.2f}) -> {vis_path}')
-        records.append(record)
-    return records
+        return vis, record, (
+            f'{keypoints.shape[0]} persons x {keypoints.shape[1]} keypoints '
+            f'(boxes: {source}, mean keypoint score {mean:.2f})')
+    return each_image(args, images, 'pose', predict)
 
 
 # -- cls ---------------------------------------------------------------------
 def run_cls(args, cfg, images):
     import mmcv
+    from mmengine.registry import init_default_scope
     from mmpretrain.apis import ImageClassificationInferencer, get_model
     from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+    from mmpretrain.utils import progress
     from mmpretrain.visualization import UniversalVisualizer
-    from mmengine.registry import init_default_scope
+    from mmuniformer.checkpoint import checkpoint_dataset_meta
 
     # the inferencer builds its test pipeline in the current default scope:
     # make it MMPretrain's even if another host's was set before (ResizeEdge
     # and friends exist only there)
     init_default_scope('mmpretrain')
     model = get_model(cfg, pretrained=False, device=args.device)
-    ckpt = load_weights(model, args.checkpoint)
+    ckpt = load_weights(model, args.checkpoint, args)
     num_classes = model.head.num_classes
     classes = (checkpoint_dataset_meta(ckpt) or {}).get('classes')
     if not classes or len(classes) != num_classes:
@@ -545,34 +441,26 @@ def run_cls(args, cfg, images):
                                                classes=classes)
     visualizer = UniversalVisualizer()
     topk = max(1, min(args.topk, num_classes))
-
     # MMPretrain's progress bar is one global rich Live that redirects
     # stdout while it runs (and keeps doing so if an earlier caller left it
     # started); one image per call needs no bar, and our report lines must
     # reach stdout
-    from mmpretrain.utils import progress
     progress.disable_progress_bar = True
 
-    records = []
-    for image in images:
+    def predict(image, base):
         sample = inferencer(image, return_datasamples=True)[0]
-        scores = sample.pred_score.detach().cpu().float()
-        values, labels = scores.topk(topk)
+        values, labels = sample.pred_score.detach().cpu().float().topk(topk)
         top = [dict(label=int(i), name=classes[int(i)],
                     score=round(float(v), 4))
                for v, i in zip(values, labels)]
         rgb = mmcv.imread(image, channel_order='rgb')
         visualizer.visualize_cls(rgb, sample, classes=classes, draw_gt=False,
                                  draw_pred=True, draw_score=True)
-        vis_path, json_path = output_paths(args.out_dir, image, 'cls')
-        record = dict(image=image, task='cls', num_classes=num_classes,
-                      topk=top, vis=vis_path)
-        write_outputs(visualizer.get_image(), record, vis_path, json_path)
         listing = ', '.join(f'{t["name"]} {t["score"]:.3f}' for t in top)
-        print(f'cls {osp.basename(image)}: {top[0]["name"]} '
-              f'{top[0]["score"]:.3f} [{listing}] -> {vis_path}')
-        records.append(record)
-    return records
+        return visualizer.get_image(), dict(num_classes=num_classes,
+                                            topk=top), (
+            f'{top[0]["name"]} {top[0]["score"]:.3f} [{listing}]')
+    return each_image(args, images, 'cls', predict)
 
 
 RUNNERS = dict(det=run_det, seg=run_seg, pose=run_pose, cls=run_cls)

@@ -5,9 +5,11 @@
         --shape T H W | H W  --out model.onnx [--verify] [--legacy]
 
 What is exported (model in eval mode, pretrained init skipped, activation
-checkpointing off, SyncBN as BN):
+checkpointing off, SyncBN as BN: :func:`mmuniformer.analysis.
+build_plain_model`, as ``get_flops.py`` counts):
 
-* an MMAction2 recognizer config: backbone -> (neck) -> cls head, input
+* an MMAction2 recognizer config: backbone -> (neck) -> cls head
+  (:class:`mmuniformer.analysis.RecognizerForward`), input
   ``input (B, 3, T, H, W)`` (one normalised view, the config's
   ``data_preprocessor`` mean/std already applied), output
   ``scores (B, num_classes)`` (the head's logits); dynamic batch;
@@ -34,8 +36,8 @@ below protobuf's 2 GB limit; ``--external-data`` (or a larger model)
 writes them to a ``<out>.data`` sidecar, which must stay next to the
 ``.onnx`` file (onnxruntime reads it by that name).
 
-Both of torch's exporters work: the default (``torch.export``-based, ``dynamo=True``) and ``--legacy``
-(TorchScript tracing, ``dynamo=False``).
+Both of torch's exporters work: the default (``torch.export``-based,
+``dynamo=True``) and ``--legacy`` (TorchScript tracing, ``dynamo=False``).
 
 ``--verify`` runs onnxruntime on the export shape and on a second shape
 (batch 2; for dense models also ``--verify-hw``), compares every output
@@ -54,38 +56,6 @@ import time
 import warnings
 
 import torch
-from torch import nn
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-class RecognizerScores(nn.Module):
-    """``(B, 3, T, H, W)`` -> class scores ``(B, num_classes)``: the
-    recognizer's backbone, neck and head without MMAction2's data samples
-    and multi-view averaging (one view per row)."""
-
-    def __init__(self, recognizer: nn.Module):
-        super().__init__()
-        self.recognizer = recognizer
-
-    def forward(self, x):
-        model = self.recognizer
-        feats = model.backbone(x)
-        if getattr(model, 'with_neck', False):
-            feats, _ = model.neck(feats)
-        return model.cls_head(feats)
-
-
-def _flops_tool():
-    """tools/analysis_tools/get_flops.py: its config preparation (no
-    pretrained init, no activation checkpointing, BN for SyncBN) and host
-    detection serve export as they serve counting."""
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    try:
-        import get_flops
-    finally:
-        sys.path.pop(0)
-    return get_flops
 
 
 def config_label_order(cfg) -> str:
@@ -110,36 +80,31 @@ def build_model(config, checkpoint=None, cfg_options=None,
         label_order (str): ``'auto'`` (the config's, as ``mim test``),
             ``'official'`` or ``'mmaction'``. Default ``'auto'``.
     """
-    import importlib
-
     import mmuniformer  # noqa: F401  (registry, compat fixes)
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmuniformer.analysis import (RecognizerForward, build_plain_model,
+                                      prepare_config)
     from mmuniformer.checkpoint.convert import load_as_mm_checkpoint
-    get_flops = _flops_tool()
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if str(cfg.model.get('type', '')).startswith('mmuniformer.'):
         # a config whose model is a bare backbone (no host model around it)
         from mmuniformer.registry import MODELS
-        model = MODELS.build(get_flops.prepare_config(cfg))
+        model = MODELS.build(prepare_config(cfg))
         kind = 'video-backbone' if model.ndim == 3 else 'dense'
         if checkpoint:
             from mmuniformer.checkpoint.adapter import load_pretrained
             load_pretrained(model, checkpoint)
         return kind, model.eval()
-    kind = get_flops.infer_scope(cfg)
-    init_default_scope(kind)
-    registry = importlib.import_module(get_flops.HOST_REGISTRIES[kind]).MODELS
-    model = registry.build(get_flops.prepare_config(cfg))
+    kind, model = build_plain_model(cfg)
     if checkpoint:
         if label_order == 'auto':
             label_order = config_label_order(cfg)
         load_as_mm_checkpoint(model, checkpoint, label_order=label_order)
     model.eval()
     if kind == 'mmaction':
-        return 'recognizer', RecognizerScores(model).eval()
+        return 'recognizer', RecognizerForward(model).eval()
     return 'dense', model.backbone
 
 
