@@ -6,6 +6,8 @@
   asked for);
 * :mod:`.report`: the image demo's load into a host model built without
   weights, reporting what it filled (never backbone-only unless asked);
+* :mod:`.classifier`: the official ImageNet classifier a file is (classic,
+  token-labeling or light), for the Grad-CAM tool and the web demo;
 * :mod:`.weights`: the table of released checkpoints (names, URLs, family,
   arch, head_dim, label order); :mod:`.pretrained` turns it into the
   missing-file message.
@@ -13,6 +15,7 @@
 from .adapter import (CheckpointMismatchError, adapt_state_dict, check_fill,
                       guard_state_dict_loading, load_as_mm_checkpoint,
                       load_pretrained)
+from .classifier import build_image_classifier
 from .convert import convert_checkpoint, detect_family
 from .reader import (UnreadableCheckpointError, checkpoint_unreadable,
                      load_checkpoint_file, read_checkpoint)
@@ -22,7 +25,8 @@ from .report import (BackboneOnlyError, checkpoint_dataset_meta,
 from .weights import WEIGHTS, WeightsEntry, get_weights
 
 __all__ = ['BackboneOnlyError', 'CheckpointMismatchError',
-           'UnreadableCheckpointError', 'checkpoint_dataset_meta',
+           'UnreadableCheckpointError', 'build_image_classifier',
+           'checkpoint_dataset_meta',
            'class_count_hint', 'load_with_report',
            'quiet_host_weight_messages',
            'WEIGHTS', 'WeightsEntry', 'adapt_state_dict', 'check_fill',

@@ -932,8 +932,8 @@ def decoder_rows(args) -> List[dict]:
                     same = frames.shape == ref.shape and \
                         np.array_equal(frames, ref)
                     if not same and round_ == 0:
-                        bad = [int(i) for i in range(min(len(frames),
-                                                        len(ref)))
+                        common = min(len(frames), len(ref))
+                        bad = [i for i in range(common)
                                if not np.array_equal(frames[i], ref[i])]
                         differ[name].append(
                             f'{osp.basename(clip)}: {len(bad)} of '

@@ -230,22 +230,11 @@ def predict_video(video: str, choice: str, attention: bool = False
 @functools.lru_cache(maxsize=4)
 def image_model(choice: str):
     """``(classifier, weights path or None)`` for an IMAGE_MODELS choice."""
-    from mmuniformer.models.backbones.light import \
-        UniFormerLightImageClassifier
+    from mmuniformer.checkpoint.classifier import build_image_classifier
     family, arch, _ = IMAGE_MODELS[choice]
     path = official_weights(family=family, arch=arch)
-    if family == 'image':  # the Grad-CAM tool's loader: TL heads, head_dim
-        model = _tool('visualizations', 'vis_cam_image').build_classifier(
-            path or 'none', arch)
-        return model.to(OPTIONS['device']), path
-    model = UniFormerLightImageClassifier(arch=arch)
-    model.init_weights()
-    if path is not None:
-        from mmuniformer.checkpoint.adapter import (load_checkpoint_file,
-                                                    unwrap_checkpoint)
-        state, _ = unwrap_checkpoint(load_checkpoint_file(path), path)
-        model.load_state_dict(state, strict=True)
-    return model.eval().to(OPTIONS['device']), path
+    model = build_image_classifier(path, arch)  # TL heads, head_dim, light
+    return model.to(OPTIONS['device']), path
 
 
 def predict_image(image: str, choice: str, attention: bool = False):

@@ -30,14 +30,12 @@ and the model's outputs are unchanged. Windowed blocks (det/seg configs
 with ``window_size``) attend inside windows and are skipped.
 """
 import argparse
-import math
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MEAN = (123.675, 116.28, 103.53)

@@ -78,34 +78,14 @@ def resolve_module(model, path):
 
 
 def build_classifier(checkpoint, arch, head_dim=None):
-    import mmuniformer  # noqa: F401
-    from mmuniformer.models import UniFormerImageClassifier
-    from mmuniformer.checkpoint.adapter import (check_head_dim,
-                                               load_checkpoint_file,
-                                               unwrap_checkpoint)
-    from mmuniformer.checkpoint.download import resolve_checkpoint
-    ckpt = state = None
-    if checkpoint.lower() != 'none':
-        checkpoint = resolve_checkpoint(checkpoint)  # weights names, hf://
-        if '://' not in checkpoint and not osp.isfile(checkpoint):
-            sys.exit(f'error: CHECKPOINT {checkpoint} does not exist')
-        ckpt = load_checkpoint_file(checkpoint)
-        state, _ = unwrap_checkpoint(ckpt, checkpoint)
-    token_labeling = state is not None and any(
-        k.startswith('aux_head.') for k in state)
-    num_classes = state['head.weight'].shape[0] if state is not None and \
-        'head.weight' in state else 1000
-    model = UniFormerImageClassifier(arch=arch, head_dim=head_dim,
-                                     num_classes=num_classes,
-                                     token_labeling=token_labeling)
-    if state is not None:
-        # head_dim changes no shape: a wrong value would load silently
-        check_head_dim(model.head_dim, ckpt, checkpoint)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            sys.exit(f'error: {checkpoint} does not fit arch={arch!r}: '
-                     f'missing {missing[:5]}, unexpected {unexpected[:5]}')
-    return model.eval()
+    """The package's loader (:func:`mmuniformer.checkpoint.classifier.
+    build_image_classifier`), its errors as this tool's exit messages."""
+    from mmuniformer.checkpoint.classifier import build_image_classifier
+    from mmuniformer.checkpoint.convert import CheckpointMismatchError
+    try:
+        return build_image_classifier(checkpoint, arch, head_dim)
+    except (FileNotFoundError, CheckpointMismatchError) as err:
+        sys.exit(f'error: {err}')
 
 
 def load_image(path, size):

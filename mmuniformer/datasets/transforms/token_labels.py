@@ -38,7 +38,7 @@ non-square images too and the rotation centre is the image centre.
 """
 import os
 import os.path as osp
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import cv2
 import numpy as np

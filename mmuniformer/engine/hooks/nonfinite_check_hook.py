@@ -14,7 +14,6 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.logging import MMLogger
 
 from ...registry import HOOKS
 from ..utils import is_training
