@@ -38,7 +38,8 @@ Tables
     transforms (decord, ``TorchVisionWrapper`` RandAugment) and ours
     (``mmuniformer.PyAVSeekInit/PyAVSeekDecode``, ``ClipRandAugment``),
     built from the same config and dataset class, alternating video by
-    video on the real clips, one torch / OpenCV thread. Per row: CPU time
+    video on the real clips under the same seeds (the same clip offsets and
+    augmentation draws for both), one torch / OpenCV thread. Per row: CPU time
     per video (the process's, so decord's threads count), clips/s per core,
     the speed-up over stock, each transform's time, the peak RSS growth of
     a forked worker-like process, whether the test outputs are identical,
@@ -654,6 +655,13 @@ def gpu_clips_per_s(args, model: str, frames: int) -> Optional[float]:
     return None
 
 
+def _seed_all(seed: int) -> None:
+    import random
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
 def transform_rows(args) -> List[dict]:
     """Stock and ours, per pipeline family, train and test, alternating
     video by video (stock, ours, stock, ours ...), one thread."""
@@ -690,13 +698,17 @@ def transform_rows(args) -> List[dict]:
                      for k, p in impls.items()}
             sample = {}
             for k, (dataset, _) in built.items():  # warm-up, outputs
-                torch.manual_seed(0)
+                _seed_all(0)
                 sample[k] = dataset[0]
             for _, sinks in built.values():
                 sinks.clear()
             n = args.pipeline_videos
             for i in range(n):
                 for k, (dataset, _) in built.items():
+                    # the same draws for both (clip offsets, RandAugment
+                    # ops, crops): the decode cost of a clip depends on its
+                    # distance from the keyframe before it
+                    _seed_all(i)
                     dataset[i % len(dataset)]
             repeats = loader_cfg.dataset.get('num_repeats', 1) \
                 if split == 'train' else 1
