@@ -2,11 +2,13 @@
 SDPA computed (an explicit softmax(QK^T/sqrt d) of the same block, which
 reproduces the block's attention output), recording changes no output,
 rollout rows sum to 1 and equal a hand-written product, the light models'
-kept tokens are the ones the block selected."""
+kept tokens are the ones the block selected; and the grid and array
+helpers on tiny hand-made inputs."""
 import math
 import sys
 
 import numpy as np
+import pytest
 import torch
 from conftest import TINY, randomize_state
 
@@ -157,3 +159,124 @@ def test_light_kept_tokens_are_the_selected_ones(monkeypatch):
         assert qmap.shape == tuple(r['spatial'])
         np.testing.assert_allclose(qmap.sum(), 1 - r['attn'][0].mean(
             0).mean(0)[0].item(), atol=1e-5)
+
+
+# -- the grid helpers on hand-made records (expected values by hand) ---------
+def _record(spatial, attn, kept=None, stage=3, name='blocks3.0'):
+    return dict(name=name, stage=stage, spatial=tuple(spatial),
+                attn=torch.as_tensor(attn, dtype=torch.float32)[None],
+                kept=None if kept is None else torch.tensor([kept]))
+
+
+def test_query_index_of_a_point_and_the_mean():
+    # (T, H, W) = (4, 2, 3): the middle step is t = 2; (0.99, 0.99) is the
+    # last row and column: (2 * 2 + 1) * 3 + 2
+    assert attention.query_index((4, 2, 3), (0.99, 0.99)) == 17
+    assert attention.query_index((2, 3), (0.0, 0.6)) == 3
+    # a tall 4x2 grid: y = 0.6 is row 2 (of H = 4), x = 0.9 column 1
+    assert attention.query_index((4, 2), (0.9, 0.6)) == 2 * 2 + 1
+    assert attention.query_index((2, 3), 'mean') is None
+    assert attention.query_index((2, 3), None) is None
+
+
+def test_query_map_of_a_hand_made_attention():
+    # head 0 attends to itself, head 1 uniformly, on a 2x3 grid
+    eye = np.eye(6)
+    uniform = np.full((6, 6), 1 / 6)
+    r = _record((2, 3), np.stack([eye, uniform]))
+    # the point (0.9, 0.2) is row 0, column 2: token 2
+    got = attention.query_map(r, (0.9, 0.2))
+    want = np.full((2, 3), (0 + 1 / 6) / 2)
+    want[0, 2] = (1 + 1 / 6) / 2
+    np.testing.assert_allclose(got, want, atol=1e-7)
+    # head 0 alone, the point (0, 0.99) is token 3: a one-hot at (1, 0)
+    got = attention.query_map(r, (0.0, 0.99), head=0)
+    np.testing.assert_array_equal(got, [[0, 0, 0], [1, 0, 0]])
+    # the mean of the rows: each head's rows average to 1/6 per token
+    np.testing.assert_allclose(attention.query_map(r, 'mean'),
+                               np.full((2, 3), 1 / 6), atol=1e-7)
+
+
+def test_query_map_of_a_pruning_block():
+    # 2x3 grid keeping tokens 1 and 4: tokens [cls, kept 1, kept 4, rep]
+    rows = np.zeros((4, 4))
+    rows[2] = [.1, .2, .3, .4]  # the query of grid token 4
+    rows[3] = [.4, .3, .2, .1]  # the representative's row
+    r = _record((2, 3), rows[None], kept=[1, 4])
+    # (0.5, 0.75) is row 1, column 1: token 4, kept second; the
+    # representative's weight .4 is shared by the 4 dropped tokens
+    got = attention.query_map(r, (0.5, 0.75))
+    np.testing.assert_allclose(got, [[.1, .2, .1], [.1, .3, .1]],
+                               atol=1e-7)
+    # a dropped token (0) reads the representative's row
+    got = attention.query_map(r, (0.0, 0.0))
+    np.testing.assert_allclose(got, [[.025, .3, .025], [.025, .2, .025]],
+                               atol=1e-7)
+    np.testing.assert_array_equal(attention.kept_map(r),
+                                  [[0, 1, 0], [0, 1, 0]])
+
+
+def test_pooling_matrix_of_small_grids():
+    np.testing.assert_array_equal(
+        attention.pooling_matrix((4,), (2,)).numpy(),
+        [[.5, .5, 0, 0], [0, 0, .5, .5]])
+    # (2, 4) -> (1, 2): each cell is a 2x2 block of the row-major grid
+    want = np.zeros((2, 8))
+    want[0, [0, 1, 4, 5]] = .25
+    want[1, [2, 3, 6, 7]] = .25
+    np.testing.assert_array_equal(
+        attention.pooling_matrix((2, 4), (1, 2)).numpy(), want)
+
+
+def test_rollout_of_two_hand_made_blocks():
+    # stage 3 on a 1x2 grid, stage 4 on its 1x1 pooling
+    s3 = _record((1, 2), [[[.2, .8], [.6, .4]]])
+    s4 = _record((1, 1), [[[1.]]], stage=4, name='blocks4.0')
+    # (A + I) / 2 = [[.6, .4], [.3, .7]]; pooled: the mean of both rows;
+    # stage 4 ((1 + 1) / 2 = 1) changes nothing
+    table = attention.rollout([s3, s4])
+    np.testing.assert_allclose(table.numpy(), [[.45, .55]], atol=1e-12)
+    np.testing.assert_allclose(attention.rollout_map([s3, s4]),
+                               [[.45, .55]], atol=1e-7)
+    with pytest.raises(ValueError, match='cls token'):
+        attention.rollout([_record((1, 2), np.full((1, 3, 3), 1 / 3))])
+
+
+# -- the array helpers -------------------------------------------------------
+def test_to_tensor_normalises_and_lays_out():
+    mean = np.array(attention.MEAN)
+    std = np.array(attention.STD)
+    frames = np.broadcast_to(mean + std, (2, 4, 5, 3)).astype(np.float32)
+    video = attention.to_tensor(frames, True)
+    assert video.shape == (1, 3, 2, 4, 5)
+    torch.testing.assert_close(video, torch.ones_like(video))
+    image = attention.to_tensor(frames, False, mean=(0, 0, 0),
+                                std=(1, 1, 1))
+    assert image.shape == (1, 3, 4, 5)
+    torch.testing.assert_close(image[0, :, 0, 0],
+                               torch.tensor(mean + std, dtype=torch.float32))
+
+
+def test_overlay_shape_dtype_and_time_stretch():
+    frames = np.zeros((4, 8, 10, 3), dtype=np.uint8)
+    # the first time step is the low end, the second the high end
+    heat = np.stack([np.zeros((2, 2)), np.ones((2, 2))])
+    out = attention.overlay(frames, heat, alpha=1.)
+    assert out.shape == (4, 8, 10, 3) and out.dtype == np.uint8
+    # JET: blue at the low end (frames 0, 1), red at the high end (2, 3)
+    for i in (0, 1):
+        assert (out[i, ..., 2] > 100).all() and (out[i, ..., 0] == 0).all()
+    for i in (2, 3):
+        assert (out[i, ..., 0] > 100).all() and (out[i, ..., 2] == 0).all()
+    # alpha 0: the frames unchanged
+    np.testing.assert_array_equal(attention.overlay(frames + 7, heat, 0.),
+                                  frames + 7)
+
+
+def test_write_frames_png_and_gif(tmp_path):
+    from PIL import Image
+    frames = np.stack([np.full((6, 5, 3), v, np.uint8) for v in (0, 90, 200)])
+    png = attention.write_frames(frames, str(tmp_path / 'a' / 'x.png'))
+    np.testing.assert_array_equal(np.asarray(Image.open(png)), frames[1])
+    gif = Image.open(attention.write_frames(frames, str(tmp_path / 'x.gif')))
+    assert gif.n_frames == 3 and gif.size == (5, 6)
