@@ -5,6 +5,11 @@ count UniFormer's attention once a config's model is built.
 
 ``models.py``: a config's model built for counting and export, and the
 forwards that are counted or exported (``get_flops.py``, ``export_onnx.py``).
+
+``attention.py``: the attention of the global blocks recorded beside SDPA,
+query maps, rollout, the light models' kept tokens and the overlays drawn
+from them (``vis_attention.py``, ``web_demo.py``). Import it as
+``mmuniformer.analysis.attention``; it is not loaded with the registry.
 """
 from .flops import (HEAD_MODULES, FlopCount, count_flops, count_params,
                     measure, register_flop_handles, sdpa_flop_jit,

@@ -144,12 +144,11 @@ def test_kinetics_export_agrees_with_mim_test_label_order(tool, tmp_path):
     OfficialCheckpointHook(label_order='mmaction').after_load_checkpoint(
         runner, read)
     load_state_dict(model, read['state_dict'], strict=True)
-    vis = sys.modules.get('vis_attention') or __import__('conftest') \
-        .load_script(osp.join(REPO, 'tools', 'visualizations',
-                              'vis_attention.py'), 'vis_attention')
     from conftest import SHARED_DATA
+
+    from mmuniformer.analysis.attention import read_input, to_tensor
     video = osp.join(SHARED_DATA, 'video', 'test.mp4')
-    x = vis.to_tensor(vis.read_input(video, 4, 64), True) if osp.isfile(
+    x = to_tensor(read_input(video, 4, 64), True) if osp.isfile(
         video) else torch.randn(1, 3, 4, 64, 64)
     with torch.no_grad():
         ref = model.cls_head(model.backbone(x))[0]

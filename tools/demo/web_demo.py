@@ -19,7 +19,8 @@ takes its weights from, in order:
 
 The light XXS models are the "fast" choices. The video and image tabs can
 overlay what the model looks at (the head-mean attention of the mean query
-in the last global block, ``tools/visualizations/vis_attention.py``).
+in the last global block, :mod:`mmuniformer.analysis.attention`, as
+``tools/visualizations/vis_attention.py`` draws it).
 Every tab is also an API endpoint (``/video``, ``/image``, ``/detect``,
 ``/segment``, ``/pose``) for ``gradio_client``.
 """
@@ -28,7 +29,6 @@ import functools
 import glob
 import os
 import os.path as osp
-import sys
 import tempfile
 from typing import Dict, Optional, Tuple
 
@@ -176,34 +176,22 @@ def video_model(choice: str):
     return model, class_names(spec), path
 
 
-def _tool(folder: str, name: str):
-    """A script of ``tools/<folder>/`` imported as a module."""
-    import importlib
-    sys.path.insert(0, osp.join(REPO, 'tools', folder))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-
-
-def _vis():
-    return _tool('visualizations', 'vis_attention')
-
-
 def attention_overlay(backbone, media: str, size: int, frames: int,
                       video: bool, mean=None, std=None) -> str:
     """GIF (video) or PNG (image) of the mean query's head-mean attention
     in the last global block, drawn over the input (normalised with
     ``mean`` / ``std``, default ImageNet's)."""
-    vis = _vis()
-    clip = vis.read_input(media, frames, size)
-    x = vis.to_tensor(clip, video, mean or vis.MEAN, std or vis.STD).to(
+    from mmuniformer.analysis.attention import (MEAN, STD, overlay,
+                                                query_map, read_input,
+                                                record, to_tensor,
+                                                write_frames)
+    clip = read_input(media, frames, size)
+    x = to_tensor(clip, video, mean or MEAN, std or STD).to(
         next(backbone.parameters()).device)
-    records = vis.record(backbone, x)
-    grid = vis.query_map(records[-1], 'mean')
+    grid = query_map(record(backbone, x)[-1], 'mean')
     out = tempfile.NamedTemporaryFile(suffix='.gif' if video else '.png',
                                       delete=False).name
-    return vis.write_frames(vis.overlay(clip, grid), out)
+    return write_frames(overlay(clip, grid), out)
 
 
 def predict_video(video: str, choice: str, attention: bool = False
@@ -242,11 +230,11 @@ def predict_image(image: str, choice: str, attention: bool = False):
     import torch
     if not image or not osp.isfile(image):
         raise ValueError('upload an image')
+    from mmuniformer.analysis.attention import read_input, to_tensor
     model, path = image_model(choice)
-    vis = _vis()
     _, _, size = IMAGE_MODELS[choice]
-    clip = vis.read_input(image, 1, size)
-    x = vis.to_tensor(clip, False).to(OPTIONS['device'])
+    clip = read_input(image, 1, size)
+    x = to_tensor(clip, False).to(OPTIONS['device'])
     with torch.no_grad():
         probs = model(x)[0].softmax(-1).cpu()
     overlay = None
