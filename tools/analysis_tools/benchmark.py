@@ -450,16 +450,23 @@ def dense_cases(args):
         yield 'small', (2, 3, 800, 1280), True, 'bf16'
 
 
+def real_clips(video_dir: str) -> List[str]:
+    """The ``.mp4`` / ``.avi`` file names in ``video_dir``, sorted; an
+    error naming the folder when there is none."""
+    clips = sorted(f for f in os.listdir(video_dir)
+                   if f.endswith(('.mp4', '.avi')))
+    if not clips:
+        raise FileNotFoundError(f'no .mp4/.avi clips in {video_dir}')
+    return clips
+
+
 def pipeline_rows(args) -> List[dict]:
     """clips/s of the training pipelines on the real clips."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     import mmuniformer  # noqa: F401
-    clips = sorted(f for f in os.listdir(args.video_dir)
-                   if f.endswith(('.mp4', '.avi')))
-    if not clips:
-        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    clips = real_clips(args.video_dir)
     rows = []
     tmp = tempfile.mkdtemp()
     for name, rel in PIPELINE_CONFIGS.items():
@@ -671,10 +678,7 @@ def transform_rows(args) -> List[dict]:
     import mmuniformer  # noqa: F401
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    clips = sorted(f for f in os.listdir(args.video_dir)
-                   if f.endswith(('.mp4', '.avi')))
-    if not clips:
-        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    clips = real_clips(args.video_dir)
     tmp = tempfile.mkdtemp()
     ann = osp.join(tmp, 'list.txt')
     with open(ann, 'w') as f:
@@ -829,14 +833,20 @@ def _mmaction_pyav(path, inds):
     return np.stack(PyAVDecode()(results)['imgs'])
 
 
-def _ours(threads: int):
+def _ours(threads: int, rgb: bool = True):
     def read(path, inds):
         from mmuniformer.datasets.transforms.decode import SeekReader
-        reader = SeekReader(path, threads=threads)
+
+        class _NoRGB(SeekReader):
+            def _rgb(self, frame):
+                return None
+
+        reader = (SeekReader if rgb else _NoRGB)(path, threads=threads)
         try:
-            return np.stack(reader.get_frames(inds))
+            frames = reader.get_frames(inds)
         finally:
             reader.close()
+        return np.stack(frames) if rgb else None
     return read
 
 
@@ -850,26 +860,6 @@ def _torchcodec(mode: str):
     return read
 
 
-def _reference_floor(path, inds):
-    """What exact decoding cannot avoid: ours without the RGB conversion.
-    From the keyframe at or before the first sampled frame to the last one,
-    the sampled frames and every frame that others reference (unsampled
-    non-reference frames dropped by FFmpeg's ``skip_frame=NONREF``). Returns
-    None (no frames kept, nothing to compare)."""
-    from mmuniformer.datasets.transforms.decode import SeekReader
-
-    class _NoRGB(SeekReader):
-        def _rgb(self, frame):
-            return None
-
-    reader = _NoRGB(path, threads=1)
-    try:
-        reader.get_frames(inds)
-    finally:
-        reader.close()
-    return None
-
-
 def decoders() -> Dict[str, Callable]:
     """The candidate decoders: ``read(path, frame_inds) -> T x H x W x 3``
     uint8 RGB. The first is the reference (today's stock decoder)."""
@@ -880,7 +870,10 @@ def decoders() -> Dict[str, Callable]:
             'ours PyAVSeekDecode (2 threads)': _ours(2),
             'torchcodec exact': _torchcodec('exact'),
             'torchcodec approximate': _torchcodec('approximate'),
-            'floor: decode, no RGB': _reference_floor}
+            # what exact decoding cannot avoid: ours without the RGB
+            # conversion (the sampled frames and every frame they
+            # reference, from the keyframe before the first); returns None
+            'floor: decode, no RGB': _ours(1, rgb=False)}
 
 
 def _frame_inds(sampler: dict, total: int, seed: int) -> np.ndarray:
@@ -901,11 +894,8 @@ def decoder_rows(args) -> List[dict]:
     import mmuniformer  # noqa: F401
     torch.set_num_threads(1)
     init_default_scope('mmaction')
-    clips = sorted(osp.join(args.video_dir, f)
-                   for f in os.listdir(args.video_dir)
-                   if f.endswith(('.mp4', '.avi')))
-    if not clips:
-        raise FileNotFoundError(f'no .mp4/.avi clips in {args.video_dir}')
+    clips = [osp.join(args.video_dir, c)
+             for c in real_clips(args.video_dir)]
     reads = decoders()
     wanted = args.decoders
     if wanted:
@@ -1009,8 +999,7 @@ def mim_test_rows(args) -> List[dict]:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmaction.registry import MODELS
-    clips = sorted(f for f in os.listdir(args.video_dir)
-                   if f.endswith(('.mp4', '.avi')))
+    clips = real_clips(args.video_dir)
     tmp = tempfile.mkdtemp()
     ann = osp.join(tmp, 'test.txt')
     with open(ann, 'w') as f:
